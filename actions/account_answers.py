@@ -1,0 +1,162 @@
+"""Answers about the customer's own account: what is overdue, the penalty, the credit
+report, how to repay. Figures come from the database and the policy file; the words
+come from the domain's responses."""
+import logging
+from datetime import date
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account_snapshot import LoanSnapshot, customer_snapshot
+from actions.base import BankAction
+from actions.clock import today_in_china
+from actions.identity import NEEDS_IDENTITY, is_locked
+from actions.money import format_rate, format_yuan
+from actions.policy import Policy, load_policy, loan_daily_penalty
+from loandb.session import session_scope
+
+logger = logging.getLogger(__name__)
+
+
+def format_day(day: Optional[date]) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def policy_values(policy: Policy) -> Dict[str, Any]:
+    """The policy's figures as the responses print them."""
+    return {
+        "grace_days": policy.grace_period_days,
+        "day_count_basis": policy.loan_day_count_basis,
+        "penalty_multiplier": f"{policy.loan_penalty_multiplier.normalize():f}",
+        "card_daily_rate": format_rate(policy.card_daily_interest_rate),
+        "card_late_fee_rate": format_rate(policy.card_late_fee_rate),
+        "retention_years": policy.record_retention_years,
+    }
+
+
+def loan_values(loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    """One loan's figures as the responses print them."""
+    values = {
+        "product_name": loan.product_name,
+        "account_tail": loan.account_tail,
+        "repayment_account_tail": loan.repayment_account_tail,
+        "overdue_amount": format_yuan(loan.overdue_amount),
+        "overdue_principal": format_yuan(loan.overdue_principal),
+        "overdue_interest": format_yuan(loan.overdue_interest),
+        "minimum_due": format_yuan(loan.minimum_due or 0),
+        "due_date": format_day(loan.earliest_due_date),
+        "days_overdue": loan.days_overdue,
+        "grace_period_end": format_day(loan.grace_period_end),
+        "penalty_interest": format_yuan(loan.penalty_interest),
+        "late_fee": format_yuan(loan.late_fee),
+        "charges": format_yuan(loan.charges),
+        "total_to_settle": format_yuan(loan.overdue_amount + loan.charges),
+    }
+    if loan.annual_rate is not None:
+        values["annual_rate"] = format_rate(loan.annual_rate)
+        values["daily_penalty"] = format_yuan(
+            loan_daily_penalty(loan.overdue_amount, loan.annual_rate, policy)
+        )
+    return {**policy_values(policy), **values}
+
+
+def answer_overdue_status(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: Policy) -> None:
+    overdue = [loan for loan in loans if loan.is_overdue]
+    if not overdue:
+        dispatcher.utter_message(response="utter_no_overdue")
+        return
+    for loan in overdue:
+        values = loan_values(loan, policy)
+        dispatcher.utter_message(response="utter_overdue_card" if loan.is_card else "utter_overdue_loan", **values)
+        if loan.in_grace:
+            dispatcher.utter_message(response="utter_overdue_in_grace", **values)
+    dispatcher.utter_message(response="utter_overdue_next_steps")
+
+
+def answer_penalty(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: Policy) -> None:
+    overdue = [loan for loan in loans if loan.is_overdue]
+    if not overdue:
+        dispatcher.utter_message(response="utter_no_overdue")
+    for loan in overdue:
+        values = loan_values(loan, policy)
+        if loan.in_grace:
+            dispatcher.utter_message(response="utter_overdue_in_grace", **values)
+        else:
+            dispatcher.utter_message(response="utter_penalty_card" if loan.is_card else "utter_penalty_loan", **values)
+
+
+def answer_credit_impact(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: Policy) -> None:
+    overdue = [loan for loan in loans if loan.is_overdue]
+    if not overdue:
+        dispatcher.utter_message(response="utter_credit_clean")
+    for loan in overdue:
+        values = loan_values(loan, policy)
+        dispatcher.utter_message(response="utter_credit_reported" if loan.reported else "utter_credit_in_grace", **values)
+    if overdue:
+        dispatcher.utter_message(response="utter_credit_future_loans")
+    dispatcher.utter_message(response="utter_credit_repair_warning")
+
+
+def answer_repayment_method(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: Policy) -> None:
+    dispatcher.utter_message(response="utter_repayment_channels", channels="、".join(policy.repayment_channels))
+    for loan in loans:
+        dispatcher.utter_message(response="utter_repayment_account", **loan_values(loan, policy))
+
+
+PERSONAL_ANSWERS: Dict[str, Callable[[CollectingDispatcher, List[LoanSnapshot], Policy], None]] = {
+    "ask_overdue_status": answer_overdue_status,
+    "ask_penalty": answer_penalty,
+    "ask_credit_impact": answer_credit_impact,
+    "ask_repayment_method": answer_repayment_method,
+}
+
+
+def answer_without_identity(
+    dispatcher: CollectingDispatcher, request: Optional[str], policy: Policy, invite: bool
+) -> None:
+    """The general rule, for a customer who is not (or cannot be) verified."""
+    if request == "ask_penalty":
+        dispatcher.utter_message(response="utter_penalty_rule", **policy_values(policy))
+        if invite:
+            dispatcher.utter_message(response="utter_verify_for_personal_figures")
+    elif request == "ask_repayment_method":
+        dispatcher.utter_message(response="utter_repayment_channels", channels="、".join(policy.repayment_channels))
+    elif request == "ask_credit_impact":
+        dispatcher.utter_message(response="utter_credit_rule", **policy_values(policy))
+        dispatcher.utter_message(response="utter_credit_repair_warning")
+    else:
+        dispatcher.utter_message(response="utter_identity_required")
+
+
+class ActionAnswerAccount(BankAction):
+    """Answers the account question the customer asked (kept in ``pending_request``)."""
+
+    def name(self) -> Text:
+        return "action_answer_account"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        policy = load_policy()
+        request = tracker.get_slot("pending_request")
+        if not tracker.get_slot("verified"):
+            locked = is_locked(tracker)
+            if locked and (request in NEEDS_IDENTITY or tracker.latest_action_name == "identity_form"):
+                dispatcher.utter_message(response="utter_identity_locked")
+            elif request in PERSONAL_ANSWERS:
+                answer_without_identity(dispatcher, request, policy, invite=not locked)
+            else:
+                dispatcher.utter_message(response="utter_how_else_can_i_help")
+            return []
+        if request not in PERSONAL_ANSWERS:
+            dispatcher.utter_message(response="utter_how_else_can_i_help")
+            return []
+
+        kinds = list(tracker.get_latest_entity_values("loan_type"))
+        with session_scope() as session:
+            loans = customer_snapshot(session, int(tracker.get_slot("customer_id")), today_in_china(), policy)
+        chosen = [loan for loan in loans if loan.kind in kinds] if kinds else loans
+        if kinds and not chosen:
+            dispatcher.utter_message(response="utter_no_loan_of_type")
+            chosen = loans
+        PERSONAL_ANSWERS[request](dispatcher, chosen, policy)
+        return []

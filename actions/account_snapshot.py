@@ -1,0 +1,111 @@
+"""A customer's loans as the assistant talks about them: what is overdue and what it costs.
+
+Joins the loan database with the policy arithmetic; knows nothing of Rasa, so the
+REST tests, the actions and (later) the agent console read the same figures.
+"""
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import List, Optional, Sequence
+
+from sqlalchemy.orm import Session
+
+from actions import policy as rules
+from actions.money import to_cents
+from actions.policy import Policy
+from loandb.models import LoanAccount
+from loandb.queries import loans_of_customer
+
+
+@dataclass(frozen=True)
+class LoanSnapshot:
+    loan_id: int
+    kind: str
+    product_name: str
+    account_tail: str
+    repayment_account_tail: str
+    annual_rate: Optional[Decimal]
+    overdue_amount: Decimal  # unpaid principal + interest (card: unpaid statement balance)
+    overdue_principal: Decimal
+    overdue_interest: Decimal
+    minimum_due: Optional[Decimal]  # cards: unpaid minimum payment
+    earliest_due_date: Optional[date]
+    days_overdue: int
+    grace_period_end: Optional[date]
+    penalty_interest: Decimal  # loans: penalty interest; cards: daily interest
+    late_fee: Decimal  # cards only
+    reported: bool  # on the credit report now, or will be at the next report
+    report_status: str
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_amount > 0
+
+    @property
+    def is_card(self) -> bool:
+        return self.kind == "credit_card"
+
+    @property
+    def charges(self) -> Decimal:
+        return self.penalty_interest + self.late_fee
+
+    @property
+    def in_grace(self) -> bool:
+        return self.is_overdue and not self.reported and self.grace_period_end is not None
+
+
+def snapshot_loan(loan: LoanAccount, today: date, policy: Policy) -> LoanSnapshot:
+    overdue_rows = [row for row in loan.schedule if row.due_date < today and row.amount_unpaid > 0]
+    principal = sum((row.principal - row.principal_paid for row in overdue_rows), Decimal("0"))
+    interest = sum((row.interest - row.interest_paid for row in overdue_rows), Decimal("0"))
+    earliest = min((row.due_date for row in overdue_rows), default=None)
+
+    penalty = Decimal("0")
+    late_fee = Decimal("0")
+    minimum_due = None
+    if loan.kind == "credit_card":
+        for row in overdue_rows:
+            paid = row.principal_paid + row.interest_paid
+            unpaid_minimum = max((row.minimum_due or Decimal("0")) - paid, Decimal("0"))
+            minimum_due = (minimum_due or Decimal("0")) + unpaid_minimum
+            charges = rules.card_charges(row.amount_unpaid, unpaid_minimum, row.due_date, today, policy)
+            penalty += charges.interest
+            late_fee += charges.late_fee
+    else:
+        for row in overdue_rows:
+            penalty += rules.loan_penalty(
+                row.amount_unpaid, Decimal(loan.annual_rate), row.due_date, today, policy
+            )
+
+    reported = earliest is not None and rules.is_reportable(earliest, today, policy)
+    report_status = loan.credit_report.status if loan.credit_report else "clean"
+    return LoanSnapshot(
+        loan_id=loan.id,
+        kind=loan.kind,
+        product_name=loan.product_name,
+        account_tail=loan.account_tail,
+        repayment_account_tail=loan.repayment_account_tail,
+        annual_rate=Decimal(loan.annual_rate) if loan.annual_rate is not None else None,
+        overdue_amount=to_cents(principal + interest),
+        overdue_principal=to_cents(principal),
+        overdue_interest=to_cents(interest),
+        minimum_due=to_cents(minimum_due) if minimum_due is not None else None,
+        earliest_due_date=earliest,
+        days_overdue=rules.days_overdue(earliest, today) if earliest else 0,
+        grace_period_end=rules.grace_period_end(earliest, policy) if earliest else None,
+        penalty_interest=to_cents(penalty),
+        late_fee=to_cents(late_fee),
+        reported=reported or report_status == "reported",
+        report_status=report_status,
+    )
+
+
+def customer_snapshot(
+    session: Session,
+    customer_id: int,
+    today: date,
+    policy: Policy,
+    kinds: Optional[Sequence[str]] = None,
+) -> List[LoanSnapshot]:
+    """Every loan of the customer (optionally only some kinds), oldest account first."""
+    return [snapshot_loan(loan, today, policy) for loan in loans_of_customer(session, customer_id, kinds)]

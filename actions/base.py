@@ -1,0 +1,35 @@
+"""The base every action shares: its work runs off the event loop, and a failure becomes
+a short apology to the customer and a logged error, never a stack trace."""
+import abc
+import asyncio
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+logger = logging.getLogger(__name__)
+
+
+class BankAction(Action, abc.ABC):
+    """Subclasses implement ``respond``; it may use the database (synchronously)."""
+
+    @abc.abstractmethod
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Utter responses through the dispatcher and return events."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        scratch = CollectingDispatcher()
+        try:
+            # The database layer is synchronous: keep it off the action server's loop.
+            events = await asyncio.to_thread(self.respond, scratch, tracker, domain)
+        except Exception:
+            logger.exception("action %s failed for conversation %s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(response="utter_technical_apology")
+            return []
+        dispatcher.messages.extend(scratch.messages)
+        return events

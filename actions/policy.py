@@ -1,0 +1,130 @@
+"""The bank's collection rules as arithmetic: penalties, card charges, grace and reporting.
+
+Knows nothing of Rasa or the database: figures come in, Decimal figures go out, all
+rates from the policy file (``policy.yml``, or the path in ``LOAN_POLICY_PATH``).
+"""
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional, Tuple
+
+import yaml
+
+from actions.money import to_cents
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy.yml"
+
+
+@dataclass(frozen=True)
+class Policy:
+    grace_period_days: int
+    loan_penalty_multiplier: Decimal
+    loan_day_count_basis: int
+    card_daily_interest_rate: Decimal
+    card_late_fee_rate: Decimal
+    report_after_grace: bool
+    record_retention_years: int
+    identity_max_attempts: int
+    repayment_channels: Tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Policy":
+        return cls(
+            grace_period_days=int(raw["grace_period_days"]),
+            loan_penalty_multiplier=Decimal(str(raw["loan"]["penalty_rate_multiplier"])),
+            loan_day_count_basis=int(raw["loan"]["day_count_basis"]),
+            card_daily_interest_rate=Decimal(str(raw["credit_card"]["daily_interest_rate"])),
+            card_late_fee_rate=Decimal(str(raw["credit_card"]["late_fee_rate"])),
+            report_after_grace=bool(raw["credit_report"]["report_after_grace"]),
+            record_retention_years=int(raw["credit_report"]["record_retention_years"]),
+            identity_max_attempts=int(raw["identity"]["max_attempts"]),
+            repayment_channels=tuple(raw["repayment_channels"]),
+        )
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> Policy:
+    with open(path, encoding="utf-8") as handle:
+        return Policy.from_dict(yaml.safe_load(handle))
+
+
+def load_policy(path: Optional[str] = None) -> Policy:
+    """The policy in force; read once per path."""
+    return _load(path or os.environ.get("LOAN_POLICY_PATH") or str(DEFAULT_POLICY_PATH))
+
+
+def days_overdue(due_date: date, today: date) -> int:
+    """Days since the due date; 0 on or before it."""
+    return max((today - due_date).days, 0)
+
+
+def grace_period_end(due_date: date, policy: Policy) -> date:
+    """Last day on which paying in full costs nothing extra and is not reported."""
+    return due_date + timedelta(days=policy.grace_period_days)
+
+
+def within_grace(due_date: date, today: date, policy: Policy) -> bool:
+    return today <= grace_period_end(due_date, policy)
+
+
+def loan_daily_penalty(overdue_amount: Decimal, annual_rate: Decimal, policy: Policy) -> Decimal:
+    """Unrounded penalty interest per day: overdue x annual rate / basis x multiplier."""
+    return (
+        overdue_amount * annual_rate / policy.loan_day_count_basis * policy.loan_penalty_multiplier
+    )
+
+
+def loan_penalty(
+    overdue_amount: Decimal, annual_rate: Decimal, due_date: date, today: date, policy: Policy
+) -> Decimal:
+    """Penalty interest accrued so far, from the day after the due date.
+
+    Inside the grace period it is waived, so it is zero while the customer can still
+    pay without charge.
+    """
+    if within_grace(due_date, today, policy):
+        return to_cents(0)
+    daily = loan_daily_penalty(overdue_amount, annual_rate, policy)
+    return to_cents(daily * days_overdue(due_date, today))
+
+
+@dataclass(frozen=True)
+class CardCharges:
+    interest: Decimal
+    late_fee: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.interest + self.late_fee
+
+
+def card_charges(
+    unpaid_balance: Decimal,
+    unpaid_minimum: Decimal,
+    due_date: date,
+    today: date,
+    policy: Policy,
+) -> CardCharges:
+    """Daily interest on the unpaid statement balance plus the late fee on the unpaid minimum."""
+    if within_grace(due_date, today, policy):
+        return CardCharges(to_cents(0), to_cents(0))
+    days = days_overdue(due_date, today)
+    interest = to_cents(unpaid_balance * policy.card_daily_interest_rate * days)
+    late_fee = to_cents(unpaid_minimum * policy.card_late_fee_rate) if unpaid_minimum > 0 else to_cents(0)
+    return CardCharges(interest, late_fee)
+
+
+def is_reportable(due_date: date, today: date, policy: Policy) -> bool:
+    """An overdue past the grace period goes to the credit reference centre."""
+    return policy.report_after_grace and not within_grace(due_date, today, policy)
+
+
+def record_removal_date(settled_on: date, policy: Policy) -> date:
+    """A credit-report record stays this long after the overdue is settled."""
+    try:
+        return settled_on.replace(year=settled_on.year + policy.record_retention_years)
+    except ValueError:  # settled on 29 February
+        return settled_on.replace(year=settled_on.year + policy.record_retention_years, day=28)

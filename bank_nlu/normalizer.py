@@ -1,0 +1,127 @@
+"""Normalises customer text before tokenisation, as a Rasa graph component.
+
+Traditional -> simplified (OpenCC), full-width -> half-width, emoji dropped, runs of
+the same punctuation collapsed, whitespace tidied, and over-long messages cut to the
+parts that carry the request. Running inside the graph means the server, `rasa shell`
+and `rasa test` all classify the same text. Training examples keep their entity
+annotations: offsets are mapped through the change.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+# Long stories end with the request; keep the opening and, above all, the end.
+MAX_HEAD_CHARS = 100
+MAX_TAIL_CHARS = 300
+
+_EMOJI = re.compile(
+    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF"
+    "\U00002B00-\U00002BFF\U0000FE00-\U0000FE0F\U0000200D\U000020E3]"
+)
+_PUNCTUATION = set("!?.,;:~。，！？、；：…～-—·")
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _to_simplified(text: str) -> str:
+    converted = _converter().convert(text)
+    if len(converted) == len(text):
+        return converted
+    # Phrase conversion changed the length: fall back to characters so offsets stay 1:1.
+    return "".join(_converter().convert(char) or char for char in text)
+
+
+def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
+    """The normalised text and, for every original offset 0..len(text), its new offset."""
+    simplified = _to_simplified(text or "")
+    pieces: List[str] = []
+    offsets: List[int] = []
+    position = 0
+    previous = ""
+    for char in simplified:
+        offsets.append(position)
+        if _EMOJI.match(char):
+            continue
+        piece = unicodedata.normalize("NFKC", char)
+        if piece.isspace():
+            piece = " "
+        if piece and piece == previous and (piece in _PUNCTUATION or piece == " "):
+            continue  # "！！！" says no more than "！"
+        pieces.append(piece)
+        position += len(piece)
+        previous = piece
+    offsets.append(position)
+    return "".join(pieces), offsets
+
+
+def normalize(text: str) -> str:
+    """Normalised text as the classifier sees it; long messages keep head and tail."""
+    normalized = normalize_with_offsets(text)[0].strip()
+    if len(normalized) > MAX_HEAD_CHARS + MAX_TAIL_CHARS:
+        normalized = normalized[:MAX_HEAD_CHARS] + "……" + normalized[-MAX_TAIL_CHARS:]
+    return normalized
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class ChineseTextNormalizer(GraphComponent):
+    """Graph component: put it first in the pipeline, before the tokenizer."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ChineseTextNormalizer":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str):
+                # Emoji alone normalise to nothing: the fallback answers those kindly.
+                message.set(TEXT, normalize(text))
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            text: Optional[str] = example.get(TEXT)
+            if not text:
+                continue
+            normalized, offsets = normalize_with_offsets(text)
+            lead = len(normalized) - len(normalized.lstrip())
+            stripped = normalized.strip()
+            for entity in example.get(ENTITIES) or []:
+                span = text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]]
+                entity[ENTITY_ATTRIBUTE_START] = offsets[entity[ENTITY_ATTRIBUTE_START]] - lead
+                entity[ENTITY_ATTRIBUTE_END] = offsets[entity[ENTITY_ATTRIBUTE_END]] - lead
+                if entity.get(ENTITY_ATTRIBUTE_VALUE) == span:
+                    # Not a synonym: the value is the text, so it is normalised with it.
+                    entity[ENTITY_ATTRIBUTE_VALUE] = stripped[
+                        entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]
+                    ]
+            example.set(TEXT, stripped)
+        return training_data

@@ -1,0 +1,108 @@
+"""Starts the real Rasa server and action server on free ports, for tests and benchmarks."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latest_model() -> Path:
+    """The model bin/train keeps in models/, trained first when there is none."""
+    models = sorted((ROOT / "models").glob("assistant-*.tar.gz"))
+    if not models:
+        subprocess.run([str(ROOT / "bin" / "train")], check=True, cwd=ROOT)
+        models = sorted((ROOT / "models").glob("assistant-*.tar.gz"))
+    return models[-1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not come up in {timeout} s")
+
+
+@dataclass
+class RunningServers:
+    rasa_url: str
+    tracker_db: Path
+    loans_url: str
+    work_dir: Path
+    rasa_pid: int
+    actions_pid: int
+    startup_seconds: float
+
+
+@contextmanager
+def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None) -> Iterator[RunningServers]:
+    """Both servers, with conversations in a SQLite file under ``work_dir``; logs there too."""
+    rasa_port, action_port = free_port(), free_port()
+    tracker_db = work_dir / "tracker.db"
+    endpoints = work_dir / "endpoints.yml"
+    endpoints.write_text(
+        yaml.safe_dump(
+            {
+                "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+                "tracker_store": {"type": "persistence.tracker_store.UrlSQLTrackerStore"},
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "LOAN_DB_URL": loans_url,
+        "TRACKER_DB_URL": f"sqlite:///{tracker_db}",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    rasa_bin = str(Path(sys.executable).parent / "rasa")
+    commands: List[List[str]] = [
+        [rasa_bin, "run", "actions", "--port", str(action_port), "--actions", "actions"],
+        [rasa_bin, "run", "--enable-api", "--port", str(rasa_port), "--model", str(model or latest_model()),
+         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+    ]
+    logs = [open(work_dir / "actions.log", "w"), open(work_dir / "rasa.log", "w")]
+    started = time.monotonic()
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        for command, log in zip(commands, logs)
+    ]
+    actions, rasa = processes
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, 120)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, 300)
+        yield RunningServers(
+            f"http://127.0.0.1:{rasa_port}", tracker_db, loans_url, work_dir,
+            rasa.pid, actions.pid, time.monotonic() - started,
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()

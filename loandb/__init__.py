@@ -1,0 +1,1 @@
+"""The loan database: models, one session scope, query functions, the seed command."""

@@ -1,0 +1,154 @@
+"""SQLAlchemy 1.4 models of customers, loan accounts and their repayment history."""
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from actions.money import to_cents
+
+Base = declarative_base()
+
+LOAN_KINDS = ("credit_card", "consumer", "mortgage", "car", "business")
+
+
+class Money(TypeDecorator):
+    """Decimal yuan stored as integer cents: exact on SQLite and PostgreSQL alike."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[Decimal], dialect) -> Optional[int]:
+        return None if value is None else int(to_cents(value) * 100)
+
+    def process_result_value(self, value: Optional[int], dialect) -> Optional[Decimal]:
+        return None if value is None else to_cents(Decimal(value) / 100)
+
+
+class Rate(TypeDecorator):
+    """An annual rate stored as text, so 0.0435 stays exactly 0.0435 on every database."""
+
+    impl = String(12)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[Decimal], dialect) -> Optional[str]:
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value: Optional[str], dialect) -> Optional[Decimal]:
+        return None if value is None else Decimal(value)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(50), nullable=False)
+    id_number = Column(String(18), nullable=False, unique=True)
+    phone = Column(String(20), nullable=False)
+    # Indexed tails: identity checks look customers up by them.
+    id_last4 = Column(String(4), nullable=False, index=True)
+    phone_last4 = Column(String(4), nullable=False, index=True)
+    wechat_openid = Column(String(64), unique=True)
+    is_demo = Column(Boolean, nullable=False, default=False)
+
+    loans = relationship("LoanAccount", back_populates="customer", cascade="all, delete-orphan")
+
+
+class LoanAccount(Base):
+    __tablename__ = "loan_accounts"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)  # one of LOAN_KINDS
+    product_name = Column(String(50), nullable=False)
+    account_tail = Column(String(4), nullable=False)
+    annual_rate = Column(Rate)  # none for credit cards: they use the card policy
+    repayment_account_tail = Column(String(4), nullable=False)
+    opened_on = Column(Date, nullable=False)
+    in_legal_collection = Column(Boolean, nullable=False, default=False)
+
+    customer = relationship("Customer", back_populates="loans")
+    schedule = relationship(
+        "ScheduleRow",
+        back_populates="loan",
+        cascade="all, delete-orphan",
+        order_by="ScheduleRow.due_date",
+    )
+    payments = relationship("Payment", back_populates="loan", cascade="all, delete-orphan")
+    deferrals = relationship("Deferral", back_populates="loan", cascade="all, delete-orphan")
+    credit_report = relationship(
+        "CreditReportStatus", back_populates="loan", uselist=False, cascade="all, delete-orphan"
+    )
+
+
+class ScheduleRow(Base):
+    """One instalment of a loan, or one statement of a credit card."""
+
+    __tablename__ = "repayment_schedule"
+
+    id = Column(Integer, primary_key=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), nullable=False, index=True)
+    due_date = Column(Date, nullable=False)
+    principal = Column(Money, nullable=False)  # for a card: the statement balance
+    interest = Column(Money, nullable=False, default=Decimal("0"))
+    minimum_due = Column(Money)  # cards only
+    principal_paid = Column(Money, nullable=False, default=Decimal("0"))
+    interest_paid = Column(Money, nullable=False, default=Decimal("0"))
+    settled_on = Column(Date)
+
+    loan = relationship("LoanAccount", back_populates="schedule")
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.principal + self.interest
+
+    @property
+    def amount_unpaid(self) -> Decimal:
+        return self.amount_due - self.principal_paid - self.interest_paid
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id = Column(Integer, primary_key=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), nullable=False, index=True)
+    paid_at = Column(DateTime(timezone=True), nullable=False)
+    amount = Column(Money, nullable=False)
+    channel = Column(String(30), nullable=False)
+
+    loan = relationship("LoanAccount", back_populates="payments")
+
+
+class Deferral(Base):
+    __tablename__ = "deferrals"
+
+    id = Column(Integer, primary_key=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), nullable=False, index=True)
+    requested_on = Column(Date, nullable=False)
+    months = Column(Integer, nullable=False)
+    reason = Column(String(200))
+    status = Column(String(20), nullable=False)  # granted, pending, refused
+
+    loan = relationship("LoanAccount", back_populates="deferrals")
+
+
+class CreditReportStatus(Base):
+    __tablename__ = "credit_report_status"
+
+    id = Column(Integer, primary_key=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), nullable=False, unique=True)
+    status = Column(String(20), nullable=False)  # clean, reported
+    reported_on = Column(Date)
+    settled_on = Column(Date)
+
+    loan = relationship("LoanAccount", back_populates="credit_report")

@@ -1,0 +1,273 @@
+"""Creates the schema and the demo customers, dated relative to today (China time).
+
+    python -m loandb.seed                 # schema + demo customers (rebuilt if present)
+    python -m loandb.seed --if-missing    # only when the database has no customers yet
+    python -m loandb.seed --reset         # rebuild the demo customers as of today
+    python -m loandb.seed --random 1000   # add random customers for load tests
+"""
+import argparse
+import logging
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from actions.clock import CHINA, today_in_china
+from loandb.models import (
+    LOAN_KINDS,
+    Base,
+    CreditReportStatus,
+    Customer,
+    Deferral,
+    LoanAccount,
+    Payment,
+    ScheduleRow,
+)
+from loandb.session import get_engine, session_scope
+
+logger = logging.getLogger(__name__)
+
+
+def months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return _clamped(year, month + 1, day.day)
+
+
+def _clamped(year: int, month: int, day: int) -> date:
+    for candidate in (day, 30, 29, 28):
+        try:
+            return date(year, month, min(day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(f"no such month {year}-{month}")
+
+
+def _paid_row(due: date, principal: str, interest: str = "0", minimum: Optional[str] = None):
+    return ScheduleRow(
+        due_date=due,
+        principal=Decimal(principal),
+        interest=Decimal(interest),
+        minimum_due=Decimal(minimum) if minimum else None,
+        principal_paid=Decimal(principal),
+        interest_paid=Decimal(interest),
+        settled_on=due - timedelta(days=1),
+    )
+
+
+def _paid_at(day: date) -> datetime:
+    return datetime.combine(day, time(10, 0), tzinfo=CHINA)
+
+
+def demo_customers(today: date) -> list:
+    """The three demo customers exactly as the bank's scripted journeys expect them."""
+    zhang_due = today - timedelta(days=12)
+    zhang_card = LoanAccount(
+        kind="credit_card",
+        product_name="信用卡",
+        account_tail="6217",
+        annual_rate=None,
+        repayment_account_tail="1024",
+        opened_on=date(today.year - 4, 3, 1),
+        schedule=[
+            _paid_row(months_before(zhang_due, 2), "3500.00", minimum="350.00"),
+            _paid_row(months_before(zhang_due, 1), "4200.00", minimum="420.00"),
+            ScheduleRow(
+                due_date=zhang_due,
+                principal=Decimal("12000.00"),
+                interest=Decimal("0"),
+                minimum_due=Decimal("1200.00"),
+            ),
+        ],
+        credit_report=CreditReportStatus(status="reported", reported_on=zhang_due + timedelta(days=4)),
+    )
+    zhang = Customer(
+        name="张伟",
+        id_number="110101198503153021",
+        phone="13800138866",
+        id_last4="3021",
+        phone_last4="8866",
+        wechat_openid="oDEMO_zhangwei",
+        is_demo=True,
+        loans=[zhang_card],
+    )
+
+    li_due = today - timedelta(days=35)
+    li_loan = LoanAccount(
+        kind="consumer",
+        product_name="邮享贷",
+        account_tail="0932",
+        annual_rate=Decimal("0.0435"),
+        repayment_account_tail="7310",
+        opened_on=months_before(li_due, 10),
+        schedule=[_paid_row(months_before(li_due, n), "2000.00", "180.00") for n in (3, 2, 1)]
+        + [
+            ScheduleRow(due_date=li_due, principal=Decimal("2000.00"), interest=Decimal("180.00")),
+            # The deferral moved the following instalments back by a month.
+            ScheduleRow(
+                due_date=months_before(li_due, -2),
+                principal=Decimal("2000.00"),
+                interest=Decimal("180.00"),
+            ),
+        ],
+        deferrals=[
+            Deferral(
+                requested_on=months_before(today, 5),
+                months=1,
+                reason="生病住院",
+                status="granted",
+            )
+        ],
+        credit_report=CreditReportStatus(status="reported", reported_on=li_due + timedelta(days=4)),
+    )
+    li = Customer(
+        name="李娜",
+        id_number="32010219900707452X",
+        phone="13912345521",
+        id_last4="452X",
+        phone_last4="5521",
+        wechat_openid="oDEMO_lina",
+        is_demo=True,
+        loans=[li_loan],
+    )
+
+    wang_due = today - timedelta(days=2)
+    wang_loan = LoanAccount(
+        kind="business",
+        product_name="经营贷",
+        account_tail="5566",
+        annual_rate=Decimal("0.0385"),
+        repayment_account_tail="2048",
+        opened_on=months_before(wang_due, 6),
+        schedule=[_paid_row(months_before(wang_due, n), "8000.00", "500.00") for n in (2, 1)]
+        + [
+            ScheduleRow(due_date=wang_due, principal=Decimal("8000.00"), interest=Decimal("500.00")),
+            ScheduleRow(
+                due_date=months_before(wang_due, -1),
+                principal=Decimal("8000.00"),
+                interest=Decimal("500.00"),
+            ),
+        ],
+        credit_report=CreditReportStatus(status="clean"),
+    )
+    wang = Customer(
+        name="王强",
+        id_number="440305197808087788",
+        phone="13700000019",
+        id_last4="7788",
+        phone_last4="0019",
+        wechat_openid="oDEMO_wangqiang",
+        is_demo=True,
+        loans=[wang_loan],
+    )
+    for customer in (zhang, li, wang):
+        for loan in customer.loans:
+            loan.payments = [
+                Payment(paid_at=_paid_at(row.settled_on), amount=row.amount_due, channel="自动扣款")
+                for row in loan.schedule
+                if row.settled_on
+            ]
+    return [zhang, li, wang]
+
+
+def random_customer(rng: random.Random, fake, today: date) -> Customer:
+    """A plausible customer with one or two loans, some overdue, for load tests."""
+    id_number = fake.ssn()
+    phone = fake.phone_number()
+    loans = []
+    for _ in range(rng.choice((1, 1, 2))):
+        kind = rng.choice(LOAN_KINDS)
+        overdue_days = rng.choice((0, 0, 2, 5, 12, 35, 60))
+        due = today - timedelta(days=overdue_days) if overdue_days else today + timedelta(days=10)
+        principal = Decimal(rng.randrange(500, 20000)).quantize(Decimal("1"))
+        is_card = kind == "credit_card"
+        interest = Decimal("0") if is_card else (principal * Decimal("0.05")).quantize(Decimal("1"))
+        loans.append(
+            LoanAccount(
+                kind=kind,
+                product_name={"credit_card": "信用卡", "consumer": "邮享贷", "mortgage": "个人住房贷款",
+                              "car": "个人汽车贷款", "business": "经营贷"}[kind],
+                account_tail=f"{rng.randrange(10000):04d}",
+                annual_rate=None if is_card else Decimal(rng.choice(("0.0385", "0.0435", "0.049"))),
+                repayment_account_tail=f"{rng.randrange(10000):04d}",
+                opened_on=months_before(today, 12),
+                schedule=[
+                    ScheduleRow(
+                        due_date=due,
+                        principal=principal,
+                        interest=interest,
+                        minimum_due=(principal / 10).quantize(Decimal("0.01")) if is_card else None,
+                    )
+                ],
+                credit_report=CreditReportStatus(status="reported" if overdue_days > 3 else "clean"),
+            )
+        )
+    return Customer(
+        name=fake.name(),
+        id_number=id_number,
+        phone=phone,
+        id_last4=id_number[-4:].upper(),
+        phone_last4=phone[-4:],
+        loans=loans,
+    )
+
+
+def create_schema(url: Optional[str] = None) -> None:
+    Base.metadata.create_all(get_engine(url))
+
+
+def reset_demo_customers(session: Session, today: date) -> None:
+    """Replaces the demo customers (and only them) with fresh ones dated from today."""
+    for customer in session.execute(select(Customer).where(Customer.is_demo)).scalars():
+        session.delete(customer)
+    session.flush()
+    session.add_all(demo_customers(today))
+
+
+def add_random_customers(session: Session, count: int, today: date, seed: int = 7) -> None:
+    from faker import Faker  # only the load-test path needs it
+
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    taken = set(session.execute(select(Customer.id_number)).scalars())
+    demo_pairs = {(c.id_last4, c.phone_last4) for c in demo_customers(today)}
+    added = 0
+    while added < count:
+        customer = random_customer(rng, fake, today)
+        if customer.id_number in taken or (customer.id_last4, customer.phone_last4) in demo_pairs:
+            continue
+        taken.add(customer.id_number)
+        session.add(customer)
+        added += 1
+
+
+def customer_count(session: Session) -> int:
+    return session.execute(select(func.count(Customer.id))).scalar_one()
+
+
+def main(argv: Optional[list] = None) -> None:
+    parser = argparse.ArgumentParser(description="Create and seed the loan database.")
+    parser.add_argument("--if-missing", action="store_true", help="only seed an empty database")
+    parser.add_argument("--reset", action="store_true", help="rebuild the demo customers as of today")
+    parser.add_argument("--random", type=int, default=0, metavar="N", help="add N random customers")
+    args = parser.parse_args(argv)
+
+    today = today_in_china()
+    create_schema()
+    with session_scope() as session:
+        if args.if_missing and customer_count(session) > 0:
+            print("==> loan database already seeded")
+            return
+        reset_demo_customers(session, today)
+        if args.random:
+            add_random_customers(session, args.random, today)
+    print(f"==> loan database seeded: 3 demo customers as of {today}" +
+          (f", {args.random} random customers" if args.random else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""One engine per database URL and one session scope; nothing connects at import time."""
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent.parent / "var" / "loans.db"
+
+
+def database_url() -> str:
+    return os.environ.get("LOAN_DB_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: Optional[str] = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # The action server answers from several threads.
+        return create_engine(url, future=True, connect_args={"check_same_thread": False})
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+@lru_cache(maxsize=8)
+def _session_factory(url: str) -> sessionmaker:
+    return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """A session per unit of work: committed on success, rolled back on error, always closed."""
+    session = _session_factory(url or database_url())()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,1 @@
+"""Storage plugged into the Rasa server (the conversation tracker store)."""

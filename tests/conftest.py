@@ -1,0 +1,138 @@
+"""Shared fixtures: seeded loan databases (SQLite, and PostgreSQL when it answers), and
+one real Rasa server plus action server for the whole session."""
+import os
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+import yaml
+
+from launcher import ROOT, RunningServers, running_servers
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ["LOAN_POLICY_PATH"] = str(ROOT / "policy.yml")
+
+
+def _postgres_available() -> bool:
+    try:
+        import psycopg2
+
+        psycopg2.connect(POSTGRES_URL, connect_timeout=2).close()
+        return True
+    except Exception:
+        return False
+
+
+def _database_params():
+    params = ["sqlite"]
+    params.append(
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(not _postgres_available(), reason="PostgreSQL not answering"),
+        )
+    )
+    return params
+
+
+@pytest.fixture(scope="session")
+def today() -> date:
+    from actions.clock import today_in_china
+
+    return today_in_china()
+
+
+@pytest.fixture(scope="session", params=_database_params())
+def db_url(request, tmp_path_factory) -> Iterator[str]:
+    """An empty loan database URL: a SQLite file, or a fresh schema on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'loans.db'}"
+        return
+    import psycopg2
+
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    connection = psycopg2.connect(POSTGRES_URL)
+    connection.autocommit = True
+    connection.cursor().execute(f"CREATE SCHEMA {schema}")
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    connection.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_db_url(db_url, today) -> str:
+    """The database with the schema and the three demo customers."""
+    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.session import session_scope
+
+    create_schema(db_url)
+    with session_scope(db_url) as session:
+        reset_demo_customers(session, today)
+    return db_url
+
+
+@pytest.fixture(scope="session")
+def sqlite_loans(tmp_path_factory, today) -> str:
+    """A seeded SQLite loan database, set as LOAN_DB_URL for the actions under test."""
+    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.session import session_scope
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('actions') / 'loans.db'}"
+    create_schema(url)
+    with session_scope(url) as session:
+        reset_demo_customers(session, today)
+    os.environ["LOAN_DB_URL"] = url
+    return url
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    with open(ROOT / "domain.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+# --- the real servers -------------------------------------------------------------
+
+
+class Servers:
+    """The running servers, with helpers to talk to them as a customer would."""
+
+    def __init__(self, running: RunningServers) -> None:
+        self.rasa_url = running.rasa_url
+        self.tracker_db = running.tracker_db
+        self.loans_url = running.loans_url
+
+    def say(self, sender: str, message) -> list:
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def texts(self, sender: str, message: str) -> str:
+        return "\n".join(reply.get("text", "") for reply in self.say(sender, message))
+
+    def parse(self, text: str) -> dict:
+        response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, today) -> Iterator[Servers]:
+    """The Rasa server and the action server, really started, on free ports."""
+    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.session import session_scope
+
+    work = tmp_path_factory.mktemp("servers")
+    loans_url = f"sqlite:///{work / 'loans.db'}"
+    create_schema(loans_url)
+    with session_scope(loans_url) as session:
+        reset_demo_customers(session, today)
+    with running_servers(work, loans_url) as running:
+        yield Servers(running)

@@ -1,0 +1,251 @@
+"""Each action with rasa-sdk trackers, against a seeded SQLite loan database."""
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account_answers import ActionAnswerAccount
+from actions.fallback import ActionHandleFallback
+from actions.identity import ActionCheckIdentity, ValidateIdentityForm
+from loandb.queries import customers_by_identity
+from loandb.session import session_scope
+
+
+@pytest.fixture(autouse=True)
+def loans(sqlite_loans):
+    return sqlite_loans
+
+
+def make_tracker(
+    text: str = "",
+    intent: Optional[str] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    events: Optional[List[Dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
+    sender: str = "test-user",
+    latest_action: str = "action_listen",
+) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}
+    return Tracker(
+        sender,
+        {"identity_failures": 0, "verified": False, **(slots or {})},
+        message,
+        events or [],
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        latest_action,
+    )
+
+
+def customer_id(id_last4: str, phone_last4: str) -> int:
+    with session_scope() as session:
+        return customers_by_identity(session, id_last4, phone_last4)[0].id
+
+
+def verified(id_last4: str, phone_last4: str, request: str) -> Dict[str, Any]:
+    return {"verified": True, "customer_id": customer_id(id_last4, phone_last4), "pending_request": request}
+
+
+async def run(action, tracker: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+def responses(messages) -> List[str]:
+    return [m["response"] for m in messages]
+
+
+def values(messages, response: str) -> List[Dict[str, Any]]:
+    return [m for m in messages if m["response"] == response]
+
+
+# --- action_check_identity --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "intent, slots, needed",
+    [
+        ("ask_overdue_status", {}, True),
+        ("ask_credit_impact", {}, True),
+        ("ask_penalty", {}, False),  # the rule is answered without identity
+        ("ask_repayment_method", {}, False),
+        ("ask_overdue_status", {"verified": True}, False),
+        ("ask_overdue_status", {"identity_failures": 3}, False),  # locked: no more asking
+    ],
+)
+async def test_check_identity(intent, slots, needed):
+    _, events = await run(ActionCheckIdentity(), make_tracker("x", intent, slots))
+    assert SlotSet("pending_request", intent) in events
+    assert SlotSet("identity_needed", needed) in events
+
+
+async def test_inform_with_digits_starts_the_check_and_keeps_the_question():
+    tracker = make_tracker("3021 8866", "inform", {"pending_request": "ask_penalty"})
+    _, events = await run(ActionCheckIdentity(), tracker)
+    assert events == [SlotSet("identity_needed", True)]
+
+
+# --- validate_identity_form -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("身份证后四位3021，手机尾号8866", "张伟"),
+        ("8866 3021", "张伟"),  # either order
+        ("５５２１ ４５２ｘ", "李娜"),  # full-width, lower-case x
+        ("手机0019身份证7788", "王强"),
+    ],
+)
+async def test_identity_verified_in_one_message(text, name):
+    tracker = make_tracker(text, "inform", active_loop="identity_form", slots={"requested_slot": "id_last4"})
+    messages, events = await run(ValidateIdentityForm(), tracker)
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["verified"] is True and slots["customer_name"] == name
+    assert responses(messages) == ["utter_identity_verified"]
+
+
+async def test_identity_in_two_messages_either_order():
+    first = make_tracker("0019", "inform", active_loop="identity_form", slots={"requested_slot": "id_last4"})
+    _, events = await run(ValidateIdentityForm(), first)
+    assert events == [SlotSet("id_last4", "0019")]
+    second = make_tracker(
+        "7788", "inform", active_loop="identity_form", slots={"requested_slot": "phone_last4", "id_last4": "0019"}
+    )
+    _, events = await run(ValidateIdentityForm(), second)
+    assert SlotSet("verified", True) in events and SlotSet("customer_name", "王强") in events
+
+
+async def test_mismatch_does_not_say_which_and_counts():
+    tracker = make_tracker("身份证后四位3021，手机尾号5521", "inform", active_loop="identity_form")
+    messages, events = await run(ValidateIdentityForm(), tracker)
+    assert SlotSet("identity_failures", 1) in events
+    assert SlotSet("verified", True) not in events
+    assert [(m["response"], m["remaining"]) for m in messages] == [("utter_identity_mismatch", 2)]
+
+
+async def test_third_failure_ends_the_form():
+    tracker = make_tracker("1111 2222", "inform", {"identity_failures": 2}, active_loop="identity_form")
+    messages, events = await run(ValidateIdentityForm(), tracker)
+    assert SlotSet("identity_failures", 3) in events
+    assert SlotSet("requested_slot", None) in events
+    assert messages == []  # action_answer_account says it, once
+
+
+async def test_wechat_bound_sender_cannot_verify_as_someone_else():
+    tracker = make_tracker("3021 8866", "inform", active_loop="identity_form", sender="oDEMO_lina")
+    _, events = await run(ValidateIdentityForm(), tracker)
+    assert SlotSet("verified", True) not in events
+
+
+async def test_message_without_digits_is_left_to_the_conversation():
+    tracker = make_tracker("转人工", "request_human", active_loop="identity_form")
+    assert await run(ValidateIdentityForm(), tracker) == ([], [])
+
+
+# --- action_answer_account --------------------------------------------------------
+
+
+async def test_overdue_status_for_zhang_wei():
+    tracker = make_tracker("我欠多少", "ask_overdue_status", verified("3021", "8866", "ask_overdue_status"))
+    messages, _ = await run(ActionAnswerAccount(), tracker)
+    [card] = values(messages, "utter_overdue_card")
+    assert (card["account_tail"], card["overdue_amount"], card["minimum_due"]) == ("6217", "12,000.00元", "1,200.00元")
+    assert (card["days_overdue"], card["penalty_interest"], card["late_fee"], card["charges"]) == (
+        12, "72.00元", "60.00元", "132.00元")
+
+
+async def test_overdue_status_for_wang_qiang_names_the_grace_period():
+    tracker = make_tracker("欠多少", "ask_overdue_status", verified("7788", "0019", "ask_overdue_status"))
+    messages, _ = await run(ActionAnswerAccount(), tracker)
+    [loan] = values(messages, "utter_overdue_loan")
+    assert (loan["product_name"], loan["account_tail"], loan["overdue_amount"], loan["days_overdue"]) == (
+        "经营贷", "5566", "8,500.00元", 2)
+    [grace] = values(messages, "utter_overdue_in_grace")
+    assert grace["grace_days"] == 3 and grace["grace_period_end"]
+
+
+async def test_penalty_for_li_na():
+    tracker = make_tracker("罚息多少", "ask_penalty", verified("452X", "5521", "ask_penalty"))
+    messages, _ = await run(ActionAnswerAccount(), tracker)
+    [penalty] = values(messages, "utter_penalty_loan")
+    assert (penalty["penalty_interest"], penalty["daily_penalty"], penalty["annual_rate"]) == (
+        "13.83元", "0.40元", "4.35%")
+
+
+async def test_penalty_rule_without_identity_has_no_account_fact():
+    tracker = make_tracker("罚息怎么算", "ask_penalty", {"pending_request": "ask_penalty"})
+    messages, _ = await run(ActionAnswerAccount(), tracker)
+    assert responses(messages) == ["utter_penalty_rule", "utter_verify_for_personal_figures"]
+    assert messages[0]["card_daily_rate"] == "0.05%" and messages[0]["grace_days"] == 3
+    assert not any("account_tail" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "ids, expected",
+    [(("3021", "8866"), "utter_credit_reported"), (("7788", "0019"), "utter_credit_in_grace")],
+)
+async def test_credit_impact_is_personal_and_warns_of_repair_scams(ids, expected):
+    tracker = make_tracker("会上征信吗", "ask_credit_impact", verified(*ids, "ask_credit_impact"))
+    messages, _ = await run(ActionAnswerAccount(), tracker)
+    assert expected in responses(messages)
+    assert responses(messages)[-1] == "utter_credit_repair_warning"
+
+
+async def test_repayment_method_names_the_account_tail_when_verified():
+    tracker = make_tracker("怎么还", "ask_repayment_method", verified("7788", "0019", "ask_repayment_method"))
+    messages, _ = await run(ActionAnswerAccount(), tracker)
+    assert "手机银行" in messages[0]["channels"]
+    assert values(messages, "utter_repayment_account")[0]["repayment_account_tail"] == "2048"
+
+
+async def test_locked_customer_is_offered_a_human():
+    tracker = make_tracker("x", "inform", {"identity_failures": 3, "pending_request": "ask_overdue_status"})
+    messages, _ = await run(ActionAnswerAccount(), tracker)
+    assert responses(messages) == ["utter_identity_locked"]
+
+
+async def test_loan_type_entity_picks_the_loan():
+    tracker = make_tracker(
+        "房贷那笔", "inform", verified("3021", "8866", "ask_overdue_status"),
+        entities=[{"entity": "loan_type", "value": "mortgage"}],
+    )
+    messages, _ = await run(ActionAnswerAccount(), tracker)
+    assert responses(messages)[0] == "utter_no_loan_of_type"  # 张伟 has a card only
+    assert "utter_overdue_card" in responses(messages)
+
+
+async def test_database_failure_is_an_apology(monkeypatch):
+    monkeypatch.setenv("LOAN_DB_URL", "postgresql://nobody@127.0.0.1:1/none")
+    tracker = make_tracker("欠多少", "ask_overdue_status", {"verified": True, "customer_id": 1,
+                                                          "pending_request": "ask_overdue_status"})
+    messages, events = await run(ActionAnswerAccount(), tracker)
+    assert responses(messages) == ["utter_technical_apology"] and events == []
+
+
+# --- action_handle_fallback -------------------------------------------------------
+
+
+def _user(intent: str) -> Dict[str, Any]:
+    return {"event": "user", "text": "x", "parse_data": {"intent": {"name": intent}}}
+
+
+@pytest.mark.parametrize(
+    "text, history, expected",
+    [
+        ("asdf", [_user("nlu_fallback")], "utter_default"),
+        ("asdf", [_user("nlu_fallback"), _user("nlu_fallback")], "utter_offer_human"),
+        ("asdf", [_user("nlu_fallback"), _user("greet"), _user("nlu_fallback")], "utter_default"),
+        ("   ", [_user("nlu_fallback")], "utter_empty_message"),
+        ("😭😭", [_user("nlu_fallback")], "utter_emoji_only"),
+    ],
+)
+async def test_fallback(text, history, expected):
+    tracker = make_tracker(text, "nlu_fallback", events=history)
+    messages, events = await run(ActionHandleFallback(), tracker)
+    assert responses(messages) == [expected] and events == []

@@ -1,0 +1,61 @@
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bank_nlu.normalizer import ChineseTextNormalizer, normalize, normalize_with_offsets
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("逾期記錄會影響徵信嗎", "逾期记录会影响征信吗"),
+        ("我想申請延期還款", "我想申请延期还款"),
+        ("下個月５號還３０００", "下个月5号还3000"),
+        ("罚息怎么算！！！！", "罚息怎么算!"),
+        ("在吗？？？", "在吗?"),
+        ("救救我😭😭🙏", "救救我"),
+        ("  你好   请问  ", "你好 请问"),
+        ("😡😡", ""),
+        ("", ""),
+    ],
+)
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_long_message_keeps_its_end():
+    story = "我去年做生意亏了很多钱，" * 200 + "能不能分期还"
+    normalized = normalize(story)
+    assert len(normalized) < 500
+    assert normalized.endswith("能不能分期还")
+
+
+def test_offsets_follow_removed_characters():
+    text, offsets = normalize_with_offsets("😭月底还３０００")
+    assert text == "月底还3000"
+    assert text[offsets[1] : offsets[3]] == "月底"
+
+
+def test_training_entities_stay_on_their_words():
+    message = Message.build(
+        text="😭😭下個月５號還",
+        intent="promise_to_pay",
+        entities=[{"start": 2, "end": 7, "value": "下個月５號", "entity": "date"}],
+    )
+    component = ChineseTextNormalizer()
+    data = component.process_training_data(TrainingData([message]))
+    example = data.training_examples[0]
+    entity = example.get("entities")[0]
+    assert example.get("text") == "下个月5号还"
+    assert example.get("text")[entity["start"] : entity["end"]] == "下个月5号"
+    assert entity["value"] == "下个月5号"  # not a synonym, so normalised with the text
+
+
+def test_synonym_values_are_kept():
+    message = Message.build(
+        text="我的信用卡",
+        intent="inform",
+        entities=[{"start": 2, "end": 5, "value": "credit_card", "entity": "loan_type"}],
+    )
+    example = ChineseTextNormalizer().process_training_data(TrainingData([message])).training_examples[0]
+    assert example.get("entities")[0]["value"] == "credit_card"

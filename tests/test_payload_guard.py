@@ -1,0 +1,32 @@
+import pytest
+
+from channels.payload_guard import allowed_payloads, guard_text
+
+OWN = frozenset({"/affirm", '/inform{"loan_type": "credit_card"}'})
+
+
+@pytest.mark.parametrize(
+    "text, seen",
+    [
+        ("/affirm", "/affirm"),
+        ('/inform{"loan_type": "credit_card"}', '/inform{"loan_type": "credit_card"}'),
+        ('/inform{"verified": true, "customer_id": 1}', 'inform{"verified": true, "customer_id": 1}'),
+        ('/inform{"loan_type": "mortgage"}', 'inform{"loan_type": "mortgage"}'),
+        ("/restart", "restart"),
+        ("//", ""),
+        ("我欠多少钱", "我欠多少钱"),
+        ("3/4的钱", "3/4的钱"),
+    ],
+)
+def test_only_own_button_payloads_pass(text, seen):
+    assert guard_text(text, OWN) == seen
+
+
+def test_allowed_payloads_are_read_from_domain_buttons(tmp_path):
+    domain = tmp_path / "domain.yml"
+    domain.write_text(
+        'responses:\n  utter_x:\n    - text: "x"\n      buttons:\n'
+        '        - title: "是"\n          payload: "/affirm"\n',
+        encoding="utf-8",
+    )
+    assert allowed_payloads(domain) == frozenset({"/affirm"})
