@@ -2,7 +2,6 @@
 report, how to repay. Figures come from the database and the policy file; the words
 come from the domain's responses."""
 import logging
-from datetime import date
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -10,17 +9,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_snapshot import LoanSnapshot, customer_snapshot
 from actions.base import BankAction
-from actions.clock import today_in_china
+from actions.clock import format_day, today_in_china
 from actions.identity import NEEDS_IDENTITY, is_locked
 from actions.money import format_rate, format_yuan
 from actions.policy import Policy, load_policy, loan_daily_penalty
 from loandb.session import session_scope
 
 logger = logging.getLogger(__name__)
-
-
-def format_day(day: Optional[date]) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
 def policy_values(policy: Policy) -> Dict[str, Any]:

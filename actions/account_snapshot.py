@@ -6,7 +6,7 @@ REST tests, the actions and (later) the agent console read the same figures.
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,9 @@ class LoanSnapshot:
     late_fee: Decimal  # cards only
     reported: bool  # on the credit report now, or will be at the next report
     report_status: str
+    in_legal_collection: bool = False
+    last_deferral_granted_on: Optional[date] = None
+    late_payments: Tuple[date, ...] = ()  # due dates of earlier instalments paid late
 
     @property
     def is_overdue(self) -> bool:
@@ -77,6 +80,12 @@ def snapshot_loan(loan: LoanAccount, today: date, policy: Policy) -> LoanSnapsho
                 row.amount_unpaid, Decimal(loan.annual_rate), row.due_date, today, policy
             )
 
+    late = tuple(
+        row.due_date
+        for row in loan.schedule
+        if row.settled_on is not None and row.settled_on > row.due_date
+    )
+    granted = [d.requested_on for d in loan.deferrals if d.status == "granted"]
     reported = earliest is not None and rules.is_reportable(earliest, today, policy)
     report_status = loan.credit_report.status if loan.credit_report else "clean"
     return LoanSnapshot(
@@ -97,6 +106,9 @@ def snapshot_loan(loan: LoanAccount, today: date, policy: Policy) -> LoanSnapsho
         late_fee=to_cents(late_fee),
         reported=reported or report_status == "reported",
         report_status=report_status,
+        in_legal_collection=bool(loan.in_legal_collection),
+        last_deferral_granted_on=max(granted, default=None),
+        late_payments=late,
     )
 
 

@@ -1,5 +1,7 @@
 """The bank's calendar is China time, whatever the server's time zone."""
+import calendar
 from datetime import date, datetime
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -11,3 +13,18 @@ def now_in_china() -> datetime:
 
 def today_in_china() -> date:
     return now_in_china().date()
+
+
+def add_months(day: date, months: int, day_of_month: Optional[int] = None) -> date:
+    """The same day (or ``day_of_month``) ``months`` later, earlier when negative.
+
+    A day the month lacks becomes its last day: 31 January + 1 month is 28 February.
+    """
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    wanted = day.day if day_of_month is None else day_of_month
+    return date(year, month + 1, min(wanted, calendar.monthrange(year, month + 1)[1]))
+
+
+def format_day(day: Optional[date]) -> str:
+    """2026-11-30 -> '2026年11月30日', as customers read dates."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""

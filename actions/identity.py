@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import BankAction
 from actions.identity_digits import find_identity_digits
 from actions.policy import load_policy
+from actions.request_forms import ANSWER_INTENTS
 from loandb.models import Customer
 from loandb.queries import customer_by_openid, customers_by_identity
 from loandb.session import session_scope
@@ -20,31 +21,15 @@ from loandb.session import session_scope
 logger = logging.getLogger(__name__)
 
 FORM = "identity_form"
-# Questions answered only for a verified customer; the others have a general answer.
-NEEDS_IDENTITY = {"ask_overdue_status", "ask_credit_impact"}
+REMEDIES = {"request_deferral", "request_installment", "promise_to_pay", "request_penalty_waiver",
+            "report_payment_made"}
+# Answered only for a verified customer; the others have a general answer.
+NEEDS_IDENTITY = {"ask_overdue_status", "ask_credit_impact"} | REMEDIES
 
 
 def is_locked(tracker: Tracker) -> bool:
     """Too many failed checks: stop asking for this session."""
     return (tracker.get_slot("identity_failures") or 0) >= load_policy().identity_max_attempts
-
-
-class ActionCheckIdentity(BankAction):
-    """Remembers the account question and says whether the identity form must run first."""
-
-    def name(self) -> Text:
-        return "action_check_identity"
-
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        can_verify = not tracker.get_slot("verified") and not is_locked(tracker)
-        if intent == "inform":
-            # Digits offered after an invitation to verify: run the check now.
-            text = tracker.latest_message.get("text") or ""
-            needed = can_verify and find_identity_digits(text).found_any
-            return [SlotSet("identity_needed", needed)]
-        needed = can_verify and intent in NEEDS_IDENTITY
-        return [SlotSet("pending_request", intent), SlotSet("identity_needed", needed)]
 
 
 def _candidate_pairs(
@@ -89,8 +74,16 @@ class ValidateIdentityForm(BankAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if tracker.active_loop.get("name") != FORM:
             return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.latest_action_name != "action_listen" and intent != "inform":
+            # The form is opening on the request itself (我下周五还3000): its numbers are not digits of identity.
+            return []
         digits = find_identity_digits(tracker.latest_message.get("text") or "")
         if not digits.found_any:
+            if intent in ANSWER_INTENTS:
+                # Meant as an answer, but without digits: say what is expected.
+                dispatcher.utter_message(response="utter_identity_digits_expected")
+                return [SlotSet("bad_answers", int(tracker.get_slot("bad_answers") or 0) + 1)]
             return []  # the form rejects, and the message is answered as what it is
         id_last4 = digits.id_last4 or tracker.get_slot("id_last4")
         phone_last4 = digits.phone_last4 or tracker.get_slot("phone_last4")

@@ -21,6 +21,7 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal
 
+from actions.clock import add_months
 from actions.money import to_cents
 
 __all__ = ["parse_amount", "parse_date"]
@@ -169,18 +170,18 @@ def _to_int(span: str) -> int | None:
     return int(value) if value is not None and value == value.to_integral_value() else None
 
 
+def parse_count(span: str) -> int | None:
+    """A whole number written either way: '3', '３', '三', '十二' -> int; else None."""
+    return _to_int(_normalize(span).strip())
+
+
 def _clamped(year: int, month: int, day: int) -> date:
     # "31号" in a 30-day month means its last day; the same for 2月30号.
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
-def _add_months(d: date, months: int, day: int | None = None) -> date:
-    index = d.year * 12 + d.month - 1 + months
-    return _clamped(index // 12, index % 12 + 1, d.day if day is None else day)
-
-
 def _month_end(d: date, months: int = 0) -> date:
-    return _add_months(d, months, 31)
+    return add_months(d, months, 31)
 
 
 def _offset(prefix: str | None) -> int:
@@ -205,7 +206,7 @@ def _month_day(m: re.Match[str], today: date) -> date | None:
 
 def _relative_month_day(m: re.Match[str], today: date) -> date | None:
     day = _to_int(m[2])
-    return _add_months(today, _offset(m[1]), day) if day and 1 <= day <= 31 else None
+    return add_months(today, _offset(m[1]), day) if day and 1 <= day <= 31 else None
 
 
 def _month_end_rule(m: re.Match[str], today: date) -> date | None:
@@ -220,8 +221,8 @@ def _month_end_rule(m: re.Match[str], today: date) -> date | None:
 
 def _month_start(m: re.Match[str], today: date) -> date | None:
     if m[1] is None:  # bare 月初 is the coming 1st (today if it is the 1st)
-        return today if today.day == 1 else _add_months(today, 1, 1)
-    return _add_months(today, _offset(m[1]), 1)
+        return today if today.day == 1 else add_months(today, 1, 1)
+    return add_months(today, _offset(m[1]), 1)
 
 
 def _year_end(m: re.Match[str], today: date) -> date | None:
@@ -242,14 +243,14 @@ def _after(m: re.Match[str], today: date) -> date | None:
     if n is None or n > 3660:  # beyond ten years it is not a repayment date
         return None
     if m[2] == "月":
-        return _add_months(today, n)
+        return add_months(today, n)
     return today + timedelta(days=n * (1 if m[2] in "天日" else 7))
 
 
 def _coming_day(today: date, day: int) -> date:
     # A bare day of month is a promise: this month unless already past.
     this_month = _clamped(today.year, today.month, day)
-    return this_month if this_month >= today else _add_months(today, 1, day)
+    return this_month if this_month >= today else add_months(today, 1, day)
 
 
 def _day_only(m: re.Match[str], today: date) -> date | None:
@@ -258,7 +259,7 @@ def _day_only(m: re.Match[str], today: date) -> date | None:
 
 
 def _mid_month(m: re.Match[str], today: date) -> date | None:
-    return _coming_day(today, 15) if m[1] is None else _add_months(today, _offset(m[1]), 15)
+    return _coming_day(today, 15) if m[1] is None else add_months(today, _offset(m[1]), 15)
 
 
 # Past days are returned too ("昨天扣的款"); whether they fit is the caller's call.
@@ -274,7 +275,7 @@ def _named(m: re.Match[str], today: date) -> date | None:
 
 
 def _next_month(m: re.Match[str], today: date) -> date | None:
-    return _add_months(today, _offset(m[1]))
+    return add_months(today, _offset(m[1]))
 
 
 # Most specific first: "下个月5号" must not be read as "下个月", nor "3天后" as "后天".

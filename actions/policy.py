@@ -29,6 +29,18 @@ class Policy:
     record_retention_years: int
     identity_max_attempts: int
     repayment_channels: Tuple[str, ...]
+    deferral_max_days_overdue: int
+    deferral_cooldown_months: int
+    deferral_min_months: int
+    deferral_max_months: int
+    card_installment_terms: Tuple[int, ...]
+    card_installment_monthly_fee_rate: Decimal
+    negotiation_review_working_days: int
+    promise_max_days_ahead: int
+    waiver_max_days_overdue: int
+    waiver_clean_history_months: int
+    payment_posting_hours: int
+    form_max_bad_answers: int
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Policy":
@@ -42,6 +54,18 @@ class Policy:
             record_retention_years=int(raw["credit_report"]["record_retention_years"]),
             identity_max_attempts=int(raw["identity"]["max_attempts"]),
             repayment_channels=tuple(raw["repayment_channels"]),
+            deferral_max_days_overdue=int(raw["deferral"]["max_days_overdue"]),
+            deferral_cooldown_months=int(raw["deferral"]["cooldown_months"]),
+            deferral_min_months=int(raw["deferral"]["min_months"]),
+            deferral_max_months=int(raw["deferral"]["max_months"]),
+            card_installment_terms=tuple(int(t) for t in raw["installment"]["card_terms"]),
+            card_installment_monthly_fee_rate=Decimal(str(raw["installment"]["card_monthly_fee_rate"])),
+            negotiation_review_working_days=int(raw["installment"]["review_working_days"]),
+            promise_max_days_ahead=int(raw["promise_to_pay"]["max_days_ahead"]),
+            waiver_max_days_overdue=int(raw["penalty_waiver"]["max_days_overdue"]),
+            waiver_clean_history_months=int(raw["penalty_waiver"]["clean_history_months"]),
+            payment_posting_hours=int(raw["payment_posting"]["hours"]),
+            form_max_bad_answers=int(raw["forms"]["max_bad_answers"]),
         )
 
 

@@ -152,3 +152,35 @@ class CreditReportStatus(Base):
     settled_on = Column(Date)
 
     loan = relationship("LoanAccount", back_populates="credit_report")
+
+
+REQUEST_KINDS = (
+    "deferral",
+    "card_installment",
+    "negotiated_plan",
+    "promise_to_pay",
+    "penalty_waiver",
+    "payment_trace",
+)
+
+
+class ServiceRequest(Base):
+    """Something the customer asked for that a bank agent sees and acts on."""
+
+    __tablename__ = "service_requests"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), unique=True)  # YQ20261129-000123, set once the id is known
+    kind = Column(String(20), nullable=False)  # one of REQUEST_KINDS
+    status = Column(String(20), nullable=False)  # pending_review, active, ...
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), index=True)
+    conversation_id = Column(String(128))
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    months = Column(Integer)  # deferral length or instalment term
+    reason = Column(String(500))
+    amount = Column(Money)  # promised, paid, or afforded monthly
+    monthly_payment = Column(Money)
+    total_fee = Column(Money)
+    target_date = Column(Date)  # promised date, or the day a payment was made
+    channel = Column(String(50))

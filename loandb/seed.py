@@ -15,7 +15,7 @@ from typing import Optional
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from actions.clock import CHINA, today_in_china
+from actions.clock import CHINA, add_months, today_in_china
 from loandb.models import (
     LOAN_KINDS,
     Base,
@@ -25,25 +25,11 @@ from loandb.models import (
     LoanAccount,
     Payment,
     ScheduleRow,
+    ServiceRequest,
 )
 from loandb.session import get_engine, session_scope
 
 logger = logging.getLogger(__name__)
-
-
-def months_before(day: date, months: int) -> date:
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    return _clamped(year, month + 1, day.day)
-
-
-def _clamped(year: int, month: int, day: int) -> date:
-    for candidate in (day, 30, 29, 28):
-        try:
-            return date(year, month, min(day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(f"no such month {year}-{month}")
 
 
 def _paid_row(due: date, principal: str, interest: str = "0", minimum: Optional[str] = None):
@@ -73,8 +59,8 @@ def demo_customers(today: date) -> list:
         repayment_account_tail="1024",
         opened_on=date(today.year - 4, 3, 1),
         schedule=[
-            _paid_row(months_before(zhang_due, 2), "3500.00", minimum="350.00"),
-            _paid_row(months_before(zhang_due, 1), "4200.00", minimum="420.00"),
+            _paid_row(add_months(zhang_due, -2), "3500.00", minimum="350.00"),
+            _paid_row(add_months(zhang_due, -1), "4200.00", minimum="420.00"),
             ScheduleRow(
                 due_date=zhang_due,
                 principal=Decimal("12000.00"),
@@ -102,20 +88,20 @@ def demo_customers(today: date) -> list:
         account_tail="0932",
         annual_rate=Decimal("0.0435"),
         repayment_account_tail="7310",
-        opened_on=months_before(li_due, 10),
-        schedule=[_paid_row(months_before(li_due, n), "2000.00", "180.00") for n in (3, 2, 1)]
+        opened_on=add_months(li_due, -10),
+        schedule=[_paid_row(add_months(li_due, -n), "2000.00", "180.00") for n in (3, 2, 1)]
         + [
             ScheduleRow(due_date=li_due, principal=Decimal("2000.00"), interest=Decimal("180.00")),
             # The deferral moved the following instalments back by a month.
             ScheduleRow(
-                due_date=months_before(li_due, -2),
+                due_date=add_months(li_due, 2),
                 principal=Decimal("2000.00"),
                 interest=Decimal("180.00"),
             ),
         ],
         deferrals=[
             Deferral(
-                requested_on=months_before(today, 5),
+                requested_on=add_months(today, -5),
                 months=1,
                 reason="生病住院",
                 status="granted",
@@ -141,12 +127,12 @@ def demo_customers(today: date) -> list:
         account_tail="5566",
         annual_rate=Decimal("0.0385"),
         repayment_account_tail="2048",
-        opened_on=months_before(wang_due, 6),
-        schedule=[_paid_row(months_before(wang_due, n), "8000.00", "500.00") for n in (2, 1)]
+        opened_on=add_months(wang_due, -6),
+        schedule=[_paid_row(add_months(wang_due, -n), "8000.00", "500.00") for n in (2, 1)]
         + [
             ScheduleRow(due_date=wang_due, principal=Decimal("8000.00"), interest=Decimal("500.00")),
             ScheduleRow(
-                due_date=months_before(wang_due, -1),
+                due_date=add_months(wang_due, 1),
                 principal=Decimal("8000.00"),
                 interest=Decimal("500.00"),
             ),
@@ -193,7 +179,7 @@ def random_customer(rng: random.Random, fake, today: date) -> Customer:
                 account_tail=f"{rng.randrange(10000):04d}",
                 annual_rate=None if is_card else Decimal(rng.choice(("0.0385", "0.0435", "0.049"))),
                 repayment_account_tail=f"{rng.randrange(10000):04d}",
-                opened_on=months_before(today, 12),
+                opened_on=add_months(today, -12),
                 schedule=[
                     ScheduleRow(
                         due_date=due,
@@ -220,7 +206,12 @@ def create_schema(url: Optional[str] = None) -> None:
 
 
 def reset_demo_customers(session: Session, today: date) -> None:
-    """Replaces the demo customers (and only them) with fresh ones dated from today."""
+    """Replaces the demo customers (and only them, with their requests) with fresh ones dated from today."""
+    demo_ids = select(Customer.id).where(Customer.is_demo)
+    session.execute(
+        delete(ServiceRequest).where(ServiceRequest.customer_id.in_(demo_ids)),
+        execution_options={"synchronize_session": False},
+    )
     for customer in session.execute(select(Customer).where(Customer.is_demo)).scalars():
         session.delete(customer)
     session.flush()

@@ -1,16 +1,14 @@
 """Each action with rasa-sdk trackers, against a seeded SQLite loan database."""
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_answers import ActionAnswerAccount
 from actions.fallback import ActionHandleFallback
-from actions.identity import ActionCheckIdentity, ValidateIdentityForm
-from loandb.queries import customers_by_identity
-from loandb.session import session_scope
+from actions.identity import ValidateIdentityForm
+from actions.router import ActionRouteRequest
+from tests.trackers import make_tracker, responses, run, values, verified
 
 
 @pytest.fixture(autouse=True)
@@ -18,76 +16,31 @@ def loans(sqlite_loans):
     return sqlite_loans
 
 
-def make_tracker(
-    text: str = "",
-    intent: Optional[str] = None,
-    slots: Optional[Dict[str, Any]] = None,
-    entities: Optional[List[Dict[str, Any]]] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
-    active_loop: Optional[str] = None,
-    sender: str = "test-user",
-    latest_action: str = "action_listen",
-) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}
-    return Tracker(
-        sender,
-        {"identity_failures": 0, "verified": False, **(slots or {})},
-        message,
-        events or [],
-        False,
-        None,
-        {"name": active_loop} if active_loop else {},
-        latest_action,
-    )
-
-
-def customer_id(id_last4: str, phone_last4: str) -> int:
-    with session_scope() as session:
-        return customers_by_identity(session, id_last4, phone_last4)[0].id
-
-
-def verified(id_last4: str, phone_last4: str, request: str) -> Dict[str, Any]:
-    return {"verified": True, "customer_id": customer_id(id_last4, phone_last4), "pending_request": request}
-
-
-async def run(action, tracker: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, {})
-    return dispatcher.messages, events
-
-
-def responses(messages) -> List[str]:
-    return [m["response"] for m in messages]
-
-
-def values(messages, response: str) -> List[Dict[str, Any]]:
-    return [m for m in messages if m["response"] == response]
-
-
-# --- action_check_identity --------------------------------------------------------
+# --- action_route_request (identity part) ---------------------------------------
 
 
 @pytest.mark.parametrize(
-    "intent, slots, needed",
+    "intent, slots, step",
     [
-        ("ask_overdue_status", {}, True),
-        ("ask_credit_impact", {}, True),
-        ("ask_penalty", {}, False),  # the rule is answered without identity
-        ("ask_repayment_method", {}, False),
-        ("ask_overdue_status", {"verified": True}, False),
-        ("ask_overdue_status", {"identity_failures": 3}, False),  # locked: no more asking
+        ("ask_overdue_status", {}, "identity"),
+        ("ask_credit_impact", {}, "identity"),
+        ("request_deferral", {}, "identity"),
+        ("ask_penalty", {}, "answer"),  # the rule is answered without identity
+        ("ask_repayment_method", {}, "answer"),
+        ("ask_overdue_status", {"verified": True}, "answer"),
+        ("ask_overdue_status", {"identity_failures": 3}, "answer"),  # locked: no more asking
     ],
 )
-async def test_check_identity(intent, slots, needed):
-    _, events = await run(ActionCheckIdentity(), make_tracker("x", intent, slots))
+async def test_route_asks_for_identity_first(intent, slots, step):
+    _, events = await run(ActionRouteRequest(), make_tracker("x", intent, slots))
     assert SlotSet("pending_request", intent) in events
-    assert SlotSet("identity_needed", needed) in events
+    assert SlotSet("next_step", step) in events
 
 
 async def test_inform_with_digits_starts_the_check_and_keeps_the_question():
     tracker = make_tracker("3021 8866", "inform", {"pending_request": "ask_penalty"})
-    _, events = await run(ActionCheckIdentity(), tracker)
-    assert events == [SlotSet("identity_needed", True)]
+    _, events = await run(ActionRouteRequest(), tracker)
+    assert events == [SlotSet("next_step", "identity")]
 
 
 # --- validate_identity_form -------------------------------------------------------
@@ -249,3 +202,9 @@ async def test_fallback(text, history, expected):
     tracker = make_tracker(text, "nlu_fallback", events=history)
     messages, events = await run(ActionHandleFallback(), tracker)
     assert responses(messages) == [expected] and events == []
+
+
+async def test_numbers_in_the_request_that_opens_the_check_are_not_identity():
+    tracker = make_tracker("我下周五还3000", "promise_to_pay", active_loop="identity_form",
+                           latest_action="action_route_request")
+    assert await run(ValidateIdentityForm(), tracker) == ([], [])

@@ -1,11 +1,14 @@
 """The database layer on SQLite and, when it answers, PostgreSQL."""
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from actions.account_snapshot import customer_snapshot
 from actions.policy import load_policy
-from loandb.models import Customer, ScheduleRow
+from actions.clock import CHINA
+from loandb.models import Customer, ScheduleRow, ServiceRequest
+from loandb.service_requests import create_request
 from loandb.queries import customer_by_openid, customers_by_identity, loans_of_customer
 from loandb.seed import add_random_customers, customer_count, reset_demo_customers
 from loandb.session import session_scope
@@ -61,9 +64,13 @@ def test_li_na_had_a_deferral_five_months_ago(seeded_db_url, today):
 def test_reset_rebuilds_demo_only_and_random_customers_are_added(seeded_db_url, today):
     with session_scope(seeded_db_url) as session:
         add_random_customers(session, 25, today)
+        zhang = _customer(session, "张伟")
+        create_request(session, datetime.now(CHINA), kind="penalty_waiver", status="pending_review",
+                       customer_id=zhang.id, loan_id=zhang.loans[0].id)
     with session_scope(seeded_db_url) as session:
         assert customer_count(session) == 28
         reset_demo_customers(session, today)
     with session_scope(seeded_db_url) as session:
         assert customer_count(session) == 28
         assert len(customers_by_identity(session, "3021", "8866")) == 1
+        assert session.execute(select(ServiceRequest)).scalars().all() == []  # the demo's requests went too

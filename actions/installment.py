@@ -1,0 +1,176 @@
+"""分期: a card's unpaid statement balance split over a term the customer picks, or, for a
+loan, a negotiated plan at the monthly amount the customer can afford, sent for review."""
+import re
+import unicodedata
+from decimal import Decimal
+from typing import Any, Dict, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account_snapshot import LoanSnapshot
+from actions.base import BankAction
+from actions.loan_choice import choose_loan
+from actions.money import format_rate, format_yuan
+from actions.parsing import parse_amount, parse_count
+from actions.policy import Policy, load_policy
+from actions.remedies import card_installment_options
+from actions.request_forms import (
+    BadAnswer,
+    RequestFormValidator,
+    RequestSubmitter,
+    chosen_loan,
+    confirmation_answer,
+    verified_loans,
+)
+
+
+def option_for(loan: LoanSnapshot, months: int, policy: Policy):
+    return next(o for o in card_installment_options(loan.overdue_amount, policy) if o.months == months)
+
+
+def choose_card(tracker: Tracker, text: str, policy: Policy) -> int:
+    loans = [loan for loan in verified_loans(tracker, policy) if loan.is_card]
+    return choose_loan(tracker, text, loans)
+
+
+def choose_term(tracker: Tracker, text: str, policy: Policy) -> int:
+    normalized = unicodedata.normalize("NFKC", text)
+    for span in re.findall(r"[0-9]+|[一二两三四五六七八九十]+", normalized):
+        months = parse_count(span)
+        if months in policy.card_installment_terms:
+            return months
+    raise BadAnswer("utter_installment_term_expected", terms="、".join(map(str, policy.card_installment_terms)))
+
+
+def choose_plan_loan(tracker: Tracker, text: str, policy: Policy) -> int:
+    loans = [loan for loan in verified_loans(tracker, policy) if not loan.is_card]
+    return choose_loan(tracker, text, loans)
+
+
+def extract_affordable(tracker: Tracker, text: str, policy: Policy) -> str:
+    amount = parse_amount(text)
+    if amount is None or amount <= 0:
+        raise BadAnswer("utter_affordable_amount_expected")
+    return str(amount)
+
+
+class ValidateCardInstallmentForm(RequestFormValidator):
+    form = "card_installment_form"
+    flow_intent = "request_installment"
+
+    def extractors(self):
+        return {
+            "chosen_loan_id": choose_card,
+            "installment_term": choose_term,
+            "confirmation": lambda tracker, text, policy: confirmation_answer(tracker),
+        }
+
+
+class ValidateNegotiatedPlanForm(RequestFormValidator):
+    form = "negotiated_plan_form"
+    flow_intent = "request_installment"
+
+    def extractors(self):
+        return {
+            "chosen_loan_id": choose_plan_loan,
+            "affordable_amount": extract_affordable,
+            "confirmation": lambda tracker, text, policy: confirmation_answer(tracker),
+        }
+
+
+class ActionAskInstallmentTerm(BankAction):
+    """Every term with its monthly payment and total fee, one button each."""
+
+    def name(self) -> Text:
+        return "action_ask_installment_term"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        policy = load_policy()
+        loan = chosen_loan(tracker, policy)
+        title = domain["responses"]["utter_installment_option"][0]["text"]
+        buttons = [
+            {
+                "title": title.format(months=o.months, monthly_payment=format_yuan(o.monthly_payment),
+                                      total_fee=format_yuan(o.total_fee)),
+                "payload": f"{o.months}期",
+            }
+            for o in card_installment_options(loan.overdue_amount, policy)
+        ]
+        dispatcher.utter_message(
+            response="utter_ask_installment_term",
+            account_tail=loan.account_tail,
+            balance=format_yuan(loan.overdue_amount),
+            fee_rate=format_rate(policy.card_installment_monthly_fee_rate),
+            buttons=buttons,
+        )
+        return []
+
+
+class ActionAskCardInstallmentConfirmation(BankAction):
+    def name(self) -> Text:
+        return "action_ask_card_installment_form_confirmation"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        policy = load_policy()
+        loan = chosen_loan(tracker, policy)
+        option = option_for(loan, int(tracker.get_slot("installment_term")), policy)
+        dispatcher.utter_message(
+            response="utter_card_installment_summary",
+            account_tail=loan.account_tail,
+            balance=format_yuan(loan.overdue_amount),
+            months=option.months,
+            monthly_payment=format_yuan(option.monthly_payment),
+            total_fee=format_yuan(option.total_fee),
+        )
+        return []
+
+
+class ActionAskNegotiatedPlanConfirmation(BankAction):
+    def name(self) -> Text:
+        return "action_ask_negotiated_plan_form_confirmation"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        loan = chosen_loan(tracker, load_policy())
+        dispatcher.utter_message(
+            response="utter_negotiated_plan_summary",
+            product_name=loan.product_name,
+            account_tail=loan.account_tail,
+            affordable_amount=format_yuan(Decimal(tracker.get_slot("affordable_amount"))),
+        )
+        return []
+
+
+class ActionSubmitCardInstallment(RequestSubmitter):
+    kind = "card_installment"
+    status = "active"  # a card plan within the policy needs no review
+
+    def name(self) -> Text:
+        return "action_submit_card_installment"
+
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+        option = option_for(loan, int(tracker.get_slot("installment_term")), policy)
+        return {"months": option.months, "amount": loan.overdue_amount,
+                "monthly_payment": option.monthly_payment, "total_fee": option.total_fee}
+
+    def confirm(self, dispatcher, reference, fields, loan, policy) -> None:
+        dispatcher.utter_message(
+            response="utter_card_installment_submitted", reference=reference, months=fields["months"],
+            monthly_payment=format_yuan(fields["monthly_payment"]), total_fee=format_yuan(fields["total_fee"]),
+        )
+
+
+class ActionSubmitNegotiatedPlan(RequestSubmitter):
+    kind = "negotiated_plan"
+
+    def name(self) -> Text:
+        return "action_submit_negotiated_plan"
+
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+        return {"amount": Decimal(tracker.get_slot("affordable_amount"))}
+
+    def confirm(self, dispatcher, reference, fields, loan, policy) -> None:
+        dispatcher.utter_message(
+            response="utter_negotiated_plan_submitted", reference=reference,
+            review_days=policy.negotiation_review_working_days,
+        )

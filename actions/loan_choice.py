@@ -1,0 +1,49 @@
+"""Which of the customer's loans a request is about, from what they type or tap."""
+import re
+import unicodedata
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account_snapshot import LoanSnapshot
+from actions.base import BankAction
+from actions.policy import load_policy
+from actions.request_forms import BadAnswer, verified_loans
+
+
+def find_loan(text: str, kinds: Iterable[str], loans: List[LoanSnapshot]) -> Optional[LoanSnapshot]:
+    """By account tail (尾号5566), loan type entity (credit_card ...), or product name."""
+    normalized = unicodedata.normalize("NFKC", text)
+    for tail in re.findall(r"(?<![0-9])([0-9]{4})(?![0-9])", normalized):
+        match = [loan for loan in loans if loan.account_tail == tail]
+        if match:
+            return match[0]
+    kinds = set(kinds)
+    for loan in loans:
+        if loan.kind in kinds or loan.product_name in normalized:
+            return loan
+    return None
+
+
+def choose_loan(tracker: Tracker, text: str, loans: List[LoanSnapshot]) -> int:
+    loan = find_loan(text, tracker.get_latest_entity_values("loan_type"), loans)
+    if loan is None:
+        raise BadAnswer("utter_which_loan_expected")
+    return loan.loan_id
+
+
+class ActionAskChosenLoan(BankAction):
+    """Asks which loan, with one button per loan of the customer."""
+
+    def name(self) -> Text:
+        return "action_ask_chosen_loan_id"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        loans = verified_loans(tracker, load_policy())
+        buttons = [
+            {"title": f"{loan.product_name} 尾号{loan.account_tail}", "payload": f"尾号{loan.account_tail}"}
+            for loan in loans
+        ]
+        dispatcher.utter_message(response="utter_ask_chosen_loan_id", buttons=buttons)
+        return []

@@ -1,0 +1,164 @@
+"""What every remedy form shares: extracting an answer, re-asking with what is expected,
+giving up after too many bad answers, and submitting exactly one record.
+
+A form's validator subclass names its form and maps each slot to an extractor; an
+extractor returns the slot's value or raises ``BadAnswer`` with the response to re-ask
+with. Messages that are not answers (another question, a complaint) are left to the
+conversation: the form is rejected, the rules answer them, and the form resumes.
+"""
+import abc
+import logging
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account_snapshot import LoanSnapshot, customer_snapshot
+from actions.base import BankAction
+from actions.clock import now_in_china, today_in_china
+from actions.policy import Policy, load_policy
+from loandb.service_requests import create_request, open_request
+from loandb.session import session_scope
+
+logger = logging.getLogger(__name__)
+
+# Slots of the remedy flows; cleared when a flow ends so the next one starts afresh.
+FLOW_SLOTS = (
+    "chosen_loan_id", "deferral_reason", "deferral_months", "installment_term", "affordable_amount",
+    "promise_date", "promise_amount", "payment_date", "payment_amount", "payment_channel",
+    "confirmation", "bad_answers", "form_abandoned",
+)
+# Intents a form answer may be classified as; anything else is a new question.
+ANSWER_INTENTS = {"inform", "affirm", "nlu_fallback", "out_of_scope"}
+
+
+class BadAnswer(Exception):
+    def __init__(self, response: str, **values: Any) -> None:
+        super().__init__(response)
+        self.response = response
+        self.values = values
+
+
+def reset_flow_slots() -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in FLOW_SLOTS]
+
+
+def verified_loans(tracker: Tracker, policy: Policy) -> List[LoanSnapshot]:
+    with session_scope() as session:
+        return customer_snapshot(session, int(tracker.get_slot("customer_id")), today_in_china(), policy)
+
+
+def chosen_loan(tracker: Tracker, policy: Policy) -> Optional[LoanSnapshot]:
+    loan_id = tracker.get_slot("chosen_loan_id")
+    return next((loan for loan in verified_loans(tracker, policy) if loan.loan_id == loan_id), None)
+
+
+def confirmation_answer(tracker: Tracker) -> bool:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent == "affirm":
+        return True
+    if intent == "deny":
+        return False
+    raise BadAnswer("utter_confirm_yes_or_no")
+
+
+class RequestFormValidator(BankAction, abc.ABC):
+    """Validates one remedy form; subclasses set ``form`` and ``flow_intent``."""
+
+    form: Text = ""
+    flow_intent: Text = ""
+
+    def name(self) -> Text:
+        return f"validate_{self.form}"
+
+    @abc.abstractmethod
+    def extractors(self) -> Dict[Text, Callable[[Tracker, Text, Policy], Any]]:
+        """Slot name -> extractor(tracker, text, policy) returning the value or raising BadAnswer."""
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if tracker.active_loop.get("name") != self.form:
+            return []
+        slot = tracker.get_slot("requested_slot")
+        extractor = self.extractors().get(slot)
+        if extractor is None:
+            return []
+        policy = load_policy()
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        try:
+            value = extractor(tracker, text, policy)
+        except BadAnswer as bad:
+            if intent not in ANSWER_INTENTS and intent != self.flow_intent:
+                return []  # another question: the rules answer it, then the form resumes
+            failures = int(tracker.get_slot("bad_answers") or 0) + 1
+            if failures >= policy.form_max_bad_answers:
+                dispatcher.utter_message(response="utter_form_gave_up")
+                return [SlotSet("bad_answers", failures), SlotSet("form_abandoned", True),
+                        SlotSet("requested_slot", None)]
+            dispatcher.utter_message(response=bad.response, **bad.values)
+            return [SlotSet("bad_answers", failures)]
+        return [SlotSet(slot, value), SlotSet("bad_answers", 0)]
+
+
+class RequestSubmitter(BankAction, abc.ABC):
+    """Ends a remedy form: cancelled, abandoned, already open, or stored once."""
+
+    kind: Text = ""
+
+    @abc.abstractmethod
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+        """Columns of the ServiceRequest beyond kind, customer, loan and conversation."""
+
+    @abc.abstractmethod
+    def confirm(self, dispatcher: CollectingDispatcher, reference: str, fields: Dict[str, Any],
+                loan: LoanSnapshot, policy: Policy) -> None:
+        """Tell the customer what was stored."""
+
+    status: Text = "pending_review"
+    needs_confirmation: bool = True
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        if tracker.get_slot("form_abandoned"):
+            return reset_flow_slots()  # the validator already offered a person
+        if self.needs_confirmation and tracker.get_slot("confirmation") is not True:
+            dispatcher.utter_message(response="utter_request_cancelled")
+            return reset_flow_slots()
+        policy = load_policy()
+        loan = chosen_loan(tracker, policy)
+        if loan is None:
+            dispatcher.utter_message(response="utter_technical_apology")
+            return reset_flow_slots()
+        customer_id = int(tracker.get_slot("customer_id"))
+        fields = self.record_fields(tracker, loan, policy)
+        with session_scope() as session:
+            existing = open_request(session, customer_id, self.kind, loan.loan_id)
+            if existing is not None:
+                dispatcher.utter_message(
+                    response="utter_request_exists", reference=existing.reference,
+                    status=STATUS_WORDS.get(existing.status, existing.status),
+                )
+                return reset_flow_slots()
+            request = create_request(
+                session, now_in_china(), kind=self.kind, status=self.status, customer_id=customer_id,
+                loan_id=loan.loan_id, conversation_id=tracker.sender_id, **fields,
+            )
+            reference = request.reference
+        logger.info("conversation %s stored %s request %s", tracker.sender_id, self.kind, reference)
+        self.confirm(dispatcher, reference, fields, loan, policy)
+        return reset_flow_slots()
+
+
+STATUS_WORDS = {"pending_review": "审核中", "active": "已生效"}
+
+
+
+class ActionCancelRequest(BankAction):
+    """The customer changed their mind mid-form: nothing is stored, the flow is cleared."""
+
+    def name(self) -> Text:
+        return "action_cancel_request"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        dispatcher.utter_message(response="utter_request_cancelled")
+        return reset_flow_slots()
