@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_snapshot import LoanSnapshot, customer_snapshot
-from actions.base import BankAction
+from actions.base import BankAction, hand_over
 from actions.clock import format_day, today_in_china
 from actions.identity import NEEDS_IDENTITY, is_locked
 from actions.money import format_rate, format_yuan
@@ -137,6 +137,7 @@ class ActionAnswerAccount(BankAction):
             locked = is_locked(tracker)
             if locked and (request in NEEDS_IDENTITY or tracker.latest_action_name == "identity_form"):
                 dispatcher.utter_message(response="utter_identity_locked")
+                return hand_over("identity_failed")
             elif request in PERSONAL_ANSWERS:
                 answer_without_identity(dispatcher, request, policy, invite=not locked)
             else:

@@ -6,6 +6,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 logger = logging.getLogger(__name__)
@@ -33,3 +34,8 @@ class BankAction(Action, abc.ABC):
             return []
         dispatcher.messages.extend(scratch.messages)
         return events
+
+
+def hand_over(reason: str) -> List[Dict[Text, Any]]:
+    """Events that make action_handoff run next, for the given reason."""
+    return [SlotSet("handoff_reason", reason), FollowupAction("action_handoff")]

@@ -162,6 +162,7 @@ class ActionSubmitCardInstallment(RequestSubmitter):
 
 class ActionSubmitNegotiatedPlan(RequestSubmitter):
     kind = "negotiated_plan"
+    review_by_person = True  # a negotiated plan is drawn up by an agent
 
     def name(self) -> Text:
         return "action_submit_negotiated_plan"

@@ -5,7 +5,7 @@ rates from the policy file (``policy.yml``, or the path in ``LOAN_POLICY_PATH``)
 """
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +41,10 @@ class Policy:
     waiver_clean_history_months: int
     payment_posting_hours: int
     form_max_bad_answers: int
+    service_opens: time
+    service_closes: time
+    agent_present_minutes: int
+    minutes_per_waiting_ticket: int
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Policy":
@@ -66,6 +70,10 @@ class Policy:
             waiver_clean_history_months=int(raw["penalty_waiver"]["clean_history_months"]),
             payment_posting_hours=int(raw["payment_posting"]["hours"]),
             form_max_bad_answers=int(raw["forms"]["max_bad_answers"]),
+            service_opens=time.fromisoformat(raw["human_service"]["opens"]),
+            service_closes=time.fromisoformat(raw["human_service"]["closes"]),
+            agent_present_minutes=int(raw["human_service"]["agent_present_minutes"]),
+            minutes_per_waiting_ticket=int(raw["human_service"]["minutes_per_waiting_ticket"]),
         )
 
 
@@ -152,3 +160,8 @@ def record_removal_date(settled_on: date, policy: Policy) -> date:
         return settled_on.replace(year=settled_on.year + policy.record_retention_years)
     except ValueError:  # settled on 29 February
         return settled_on.replace(year=settled_on.year + policy.record_retention_years, day=28)
+
+
+def within_service_hours(moment_time: time, policy: Policy) -> bool:
+    """Whether people answer now (China time)."""
+    return policy.service_opens <= moment_time < policy.service_closes

@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_snapshot import LoanSnapshot, customer_snapshot
-from actions.base import BankAction
+from actions.base import BankAction, hand_over
 from actions.clock import now_in_china, today_in_china
 from actions.policy import Policy, load_policy
 from loandb.service_requests import create_request, open_request
@@ -117,6 +117,7 @@ class RequestSubmitter(BankAction, abc.ABC):
 
     status: Text = "pending_review"
     needs_confirmation: bool = True
+    review_by_person: bool = False
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         if tracker.get_slot("form_abandoned"):
@@ -146,7 +147,7 @@ class RequestSubmitter(BankAction, abc.ABC):
             reference = request.reference
         logger.info("conversation %s stored %s request %s", tracker.sender_id, self.kind, reference)
         self.confirm(dispatcher, reference, fields, loan, policy)
-        return reset_flow_slots()
+        return reset_flow_slots() + (hand_over("needs_review") if self.review_by_person else [])
 
 
 STATUS_WORDS = {"pending_review": "审核中", "active": "已生效"}

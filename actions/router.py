@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_snapshot import LoanSnapshot
-from actions.base import BankAction
+from actions.base import BankAction, hand_over
 from actions.clock import CHINA, now_in_china, today_in_china
 from actions.identity import FORM as IDENTITY_FORM
 from actions.identity import NEEDS_IDENTITY, is_locked
@@ -64,6 +64,13 @@ class RequestMessage:
         return cls(text, values)
 
 
+def refusal(tracker: Tracker, request: str) -> Step:
+    """A refused remedy; asked for again after the refusal, a person looks at it."""
+    if tracker.get_slot("refused_request") == request:
+        return step("done", *hand_over("refused_remedy"))
+    return step("done", SlotSet("refused_request", request))
+
+
 def _target_loans(message: RequestMessage, loans: List[LoanSnapshot]) -> List[LoanSnapshot]:
     """The loan the message names, else all of them."""
     kinds = [message.entities["loan_type"]] if "loan_type" in message.entities else []
@@ -100,7 +107,7 @@ def start_deferral(
         dispatcher.utter_message(response=f"utter_deferral_refused_{reason}")
         # The next best remedy: a card can spread its balance; otherwise a person.
         dispatcher.utter_message(response="utter_offer_installment" if refused.is_card else "utter_offer_human_review")
-        return step("done")
+        return refusal(tracker, "request_deferral")
     if len(eligible) == 1 and _existing(dispatcher, tracker, "deferral", eligible[0]):
         return step("done")
     reason = message.entities.get("hardship_reason")
@@ -151,7 +158,7 @@ def start_waiver(
                                  max_days=policy.waiver_max_days_overdue, days_overdue=loan.days_overdue,
                                  clean_months=policy.waiver_clean_history_months)
         dispatcher.utter_message(response="utter_offer_human_review")
-        return step("done")
+        return refusal(tracker, "request_penalty_waiver")
     if _existing(dispatcher, tracker, "penalty_waiver", loan):
         return step("done")
     with session_scope() as session:

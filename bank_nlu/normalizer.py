@@ -27,6 +27,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+RAW_TEXT = "raw_text"
 # Long stories end with the request; keep the opening and, above all, the end.
 MAX_HEAD_CHARS = 100
 MAX_TAIL_CHARS = 300
@@ -103,6 +104,7 @@ class ChineseTextNormalizer(GraphComponent):
             text = message.get(TEXT)
             if isinstance(text, str):
                 # Emoji alone normalise to nothing: the fallback answers those kindly.
+                message.set(RAW_TEXT, text)  # emoji and ！！！ still tell the emotion scorer something
                 message.set(TEXT, normalize(text))
         return messages
 

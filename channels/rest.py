@@ -41,6 +41,16 @@ class GuardedRestInput(RestInput):
         credentials = credentials or {}
         return cls(credentials.get("domain_path", "domain.yml"))
 
+    @staticmethod
+    async def _paused(request: Request, sender: str) -> bool:
+        """A person has taken over: the bot stays silent on purpose."""
+        try:
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+            return bool(tracker and tracker.is_paused())
+        except Exception:
+            logger.exception("conversation %s: could not read its tracker", sender)
+            return False
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
 
@@ -80,7 +90,7 @@ class GuardedRestInput(RestInput):
             except Exception:
                 logger.exception("conversation %s: the message could not be handled", sender)
             replies.extend(collector.messages)
-            if not collector.messages:
+            if not collector.messages and not await self._paused(request, sender):
                 replies.append({"recipient_id": sender, "text": APOLOGY})
             return response.json(replies)
 

@@ -184,3 +184,61 @@ class ServiceRequest(Base):
     total_fee = Column(Money)
     target_date = Column(Date)  # promised date, or the day a payment was made
     channel = Column(String(50))
+
+
+class Agent(Base):
+    """A bank agent who signs in to the console."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(50), nullable=False, unique=True)
+    display_name = Column(String(50), nullable=False)
+    password_hash = Column(String(200), nullable=False)
+    last_seen_at = Column(DateTime(timezone=True))  # signed in recently = available
+
+
+class HandoffTicket(Base):
+    """A conversation handed to a person, with what the agent needs to take it over."""
+
+    __tablename__ = "handoff_tickets"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(30), nullable=False)
+    customer_id = Column(Integer, ForeignKey("customers.id"), index=True)  # when verified
+    reason = Column(String(30), nullable=False)
+    priority = Column(Integer, nullable=False)  # 1 is most urgent
+    status = Column(String(20), nullable=False, default="open")  # open, resolved
+    summary = Column(String(4000), nullable=False)  # JSON, for the ticket page
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    resolved_at = Column(DateTime(timezone=True))
+    agent_id = Column(Integer, ForeignKey("agents.id"))
+
+    notes = relationship("TicketNote", back_populates="ticket", cascade="all, delete-orphan",
+                         order_by="TicketNote.id")
+
+
+class TicketNote(Base):
+    __tablename__ = "ticket_notes"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"), nullable=False, index=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    text = Column(String(2000), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+
+    ticket = relationship("HandoffTicket", back_populates="notes")
+
+
+class AuditEntry(Base):
+    """Every view of a customer's data and every reveal of a full number, by whom."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    action = Column(String(30), nullable=False)  # view_ticket, reveal_id, reveal_phone, reply, resolve
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"))
+    customer_id = Column(Integer, ForeignKey("customers.id"))
+    at = Column(DateTime(timezone=True), nullable=False)

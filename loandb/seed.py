@@ -7,6 +7,7 @@
 """
 import argparse
 import logging
+import os
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from actions.clock import CHINA, add_months, today_in_china
 from loandb.models import (
     LOAN_KINDS,
+    Agent,
     Base,
     CreditReportStatus,
     Customer,
@@ -236,6 +238,27 @@ def add_random_customers(session: Session, count: int, today: date, seed: int = 
         added += 1
 
 
+DEMO_AGENT = "agent01"
+
+
+def ensure_demo_agent(session: Session, reset_password: bool = False) -> Optional[str]:
+    """Creates the demo agent (password from CONSOLE_DEMO_PASSWORD, else a new random one).
+
+    Returns the password when it was set now, so it can be printed once; never stored in clear.
+    """
+    from console.passwords import hash_password, new_password  # only the console needs it
+
+    agent = session.execute(select(Agent).where(Agent.username == DEMO_AGENT)).scalars().first()
+    if agent is not None and not reset_password:
+        return None
+    password = os.environ.get("CONSOLE_DEMO_PASSWORD") or new_password()
+    if agent is None:
+        agent = Agent(username=DEMO_AGENT, display_name="坐席小邮")
+        session.add(agent)
+    agent.password_hash = hash_password(password)
+    return password
+
+
 def customer_count(session: Session) -> int:
     return session.execute(select(func.count(Customer.id))).scalar_one()
 
@@ -245,19 +268,24 @@ def main(argv: Optional[list] = None) -> None:
     parser.add_argument("--if-missing", action="store_true", help="only seed an empty database")
     parser.add_argument("--reset", action="store_true", help="rebuild the demo customers as of today")
     parser.add_argument("--random", type=int, default=0, metavar="N", help="add N random customers")
+    parser.add_argument("--agent-password", action="store_true",
+                        help="give the demo console agent a new password and print it")
     args = parser.parse_args(argv)
 
     today = today_in_china()
     create_schema()
     with session_scope() as session:
+        password = ensure_demo_agent(session, reset_password=args.agent_password)
         if args.if_missing and customer_count(session) > 0:
             print("==> loan database already seeded")
-            return
-        reset_demo_customers(session, today)
-        if args.random:
-            add_random_customers(session, args.random, today)
-    print(f"==> loan database seeded: 3 demo customers as of {today}" +
-          (f", {args.random} random customers" if args.random else ""))
+        else:
+            reset_demo_customers(session, today)
+            if args.random:
+                add_random_customers(session, args.random, today)
+            print(f"==> loan database seeded: 3 demo customers as of {today}" +
+                  (f", {args.random} random customers" if args.random else ""))
+    if password:
+        print(f"==> agent console login: {DEMO_AGENT} / {password}  (http://localhost:8080/agent/)")
 
 
 if __name__ == "__main__":

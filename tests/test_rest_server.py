@@ -58,7 +58,7 @@ def test_mismatch_never_says_which_and_locks_after_three(servers):
     assert "不一致" in first and "身份证" not in first.split("不一致")[0]
     servers.texts(sender, "1111 2222")
     third = servers.texts(sender, "3333 4444")
-    assert "转人工" in third
+    assert "转接人工客服" in third
     later = servers.texts(sender, "3021 8866")
     assert "12,000.00元" not in later
 

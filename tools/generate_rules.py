@@ -16,10 +16,10 @@ ROUTED = ["ask_overdue_status", "ask_credit_impact", "ask_penalty", "ask_repayme
 # Answered in one turn wherever they come (mirrors data/rules/chitchat.yml and needs.yml).
 SINGLE_TURN = {
     "greet": "utter_greet", "thank": "utter_you_are_welcome", "out_of_scope": "utter_out_of_scope",
-    "explain_hardship": "utter_explain_hardship", "complain": "utter_complain",
-    "nlu_fallback": "action_handle_fallback",
+    "explain_hardship": "utter_explain_hardship", "nlu_fallback": "action_handle_fallback",
 }
-ENDING = {"goodbye": "utter_goodbye", "request_human": "utter_request_human"}
+# End the form; a person takes the complaint or the request for one.
+ENDING = {"goodbye": "utter_goodbye", "request_human": "action_handoff", "complain": "action_handoff"}
 # Remedy form -> the action that stores its request.
 REMEDY_FORMS = {
     "deferral_form": "action_submit_deferral",

@@ -1,0 +1,1 @@
+"""The agent console: a web app where bank agents take over conversations."""
