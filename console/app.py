@@ -110,6 +110,8 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             agent = session.execute(select(Agent).where(Agent.username == username)).scalars().first()
             ok = agent is not None and verify_password(password, agent.password_hash)
             agent_id = agent.id if ok else None
+            if ok:
+                agent.last_seen_at = now_in_china()  # signed in: available for handoffs
         if not ok:
             throttle.failed(*keys)
             logger.info("failed console login for %r from %s", username[:50], address)
@@ -215,6 +217,8 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         await rasa_api.append(conversation_id, [
             {"event": "resume", "timestamp": time.time()},
             {"event": "bot", "text": response_text("utter_handoff_resolved"), "timestamp": time.time()},
+            # As after any bot turn, so the next message is understood as usual.
+            {"event": "action", "name": "action_listen", "timestamp": time.time()},
         ])
         return RedirectResponse("/agent/", status_code=303)
 

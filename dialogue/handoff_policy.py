@@ -16,12 +16,25 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.handoff_triggers import message_trigger, recent_user_messages
 
 HANDOFF_ACTION = "action_handoff"
+
+
+def _handed_over_just_now(tracker: DialogueStateTracker) -> bool:
+    """The handoff is the latest step, with no customer message after it. (A paused
+    conversation never runs action_listen, so after a resume the handoff may still be
+    the latest action while a new message waits for an answer.)"""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted):
+            return event.action_name == HANDOFF_ACTION
+    return False
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -43,7 +56,7 @@ class HandoffPolicy(Policy):
                                      rule_only_data: Optional[Dict[Text, Any]] = None,
                                      **kwargs: Any) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        if tracker.latest_action_name == HANDOFF_ACTION:
+        if _handed_over_just_now(tracker):
             # Handed over: wait for the customer (or the agent), whatever led here.
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif tracker.latest_action_name == ACTION_LISTEN_NAME and HANDOFF_ACTION in domain.action_names_or_texts:

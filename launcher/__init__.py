@@ -56,7 +56,8 @@ class RunningServers:
 
 
 @contextmanager
-def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None) -> Iterator[RunningServers]:
+def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None,
+                    extra_env: Optional[dict] = None) -> Iterator[RunningServers]:
     """Both servers, with conversations in a SQLite file under ``work_dir``; logs there too."""
     rasa_port, action_port = free_port(), free_port()
     tracker_db = work_dir / "tracker.db"
@@ -75,6 +76,7 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
         "TRACKER_DB_URL": f"sqlite:///{tracker_db}",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        **(extra_env or {}),
     }
     rasa_bin = str(Path(sys.executable).parent / "rasa")
     commands: List[List[str]] = [

@@ -208,3 +208,16 @@ async def test_numbers_in_the_request_that_opens_the_check_are_not_identity():
     tracker = make_tracker("我下周五还3000", "promise_to_pay", active_loop="identity_form",
                            latest_action="action_route_request")
     assert await run(ValidateIdentityForm(), tracker) == ([], [])
+
+
+async def test_after_hours_the_ticket_is_queued_and_the_bot_keeps_serving(monkeypatch):
+    from datetime import datetime
+
+    from actions.clock import CHINA
+    from actions.handoff import ActionHandoff
+
+    monkeypatch.setattr("actions.handoff.now_in_china", lambda: datetime(2026, 11, 29, 23, 30, tzinfo=CHINA))
+    messages, events = await run(ActionHandoff(), make_tracker("转人工", "request_human", sender="night-owl"))
+    assert responses(messages) == ["utter_handoff_after_hours"]
+    assert (messages[0]["opens"], messages[0]["closes"]) == ("07:00", "23:00")
+    assert not any(event["event"] == "pause" for event in events)
