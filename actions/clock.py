@@ -28,3 +28,9 @@ def add_months(day: date, months: int, day_of_month: Optional[int] = None) -> da
 def format_day(day: Optional[date]) -> str:
     """2026-11-30 -> '2026年11月30日', as customers read dates."""
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def as_china(moment: datetime) -> datetime:
+    """A stored moment in China time. SQLite gives back naive values, and we always store
+    China time, so a naive value is China time; PostgreSQL gives back aware values."""
+    return moment.replace(tzinfo=CHINA) if moment.tzinfo is None else moment.astimezone(CHINA)

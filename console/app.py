@@ -24,11 +24,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.middleware.sessions import SessionMiddleware
 
-from actions.clock import now_in_china
+from actions.clock import now_in_china, today_in_china
+from console.dashboard import dashboard
 from console.passwords import verify_password
 from console.rasa_api import RasaAPI
 from console.throttle import LoginThrottle
-from console.tickets import REASON_WORDS, audit, customer_panel, queue, ticket_summary, transcript
+from console.tickets import REASON_WORDS, STATUS_WORDS, audit, customer_panel, queue, ticket_summary, transcript
 from loandb.models import Agent, Customer, HandoffTicket, TicketNote
 from loandb.seed import create_schema
 from loandb.session import session_scope
@@ -132,6 +133,12 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         with session_scope() as session:
             return page(request, "queue.html", agent, tickets=queue(session))
 
+    @app.get("/agent/dashboard", response_class=HTMLResponse)
+    async def dashboard_page(request: Request, agent=Depends(current_agent)):
+        with session_scope() as session:
+            figures = dashboard(session, today_in_china())
+        return page(request, "dashboard.html", agent, figures=figures, reasons=REASON_WORDS)
+
     @app.get("/agent/api/tickets")
     async def queue_api(agent=Depends(current_agent)):
         with session_scope() as session:
@@ -153,7 +160,8 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             panel = customer_panel(session, customer) if customer else None
             audit(session, agent["id"], "view_ticket", ticket)
             info = {"id": ticket.id, "reason": REASON_WORDS.get(ticket.reason, ticket.reason),
-                    "priority": ticket.priority, "status": ticket.status, "channel": ticket.channel,
+                    "priority": ticket.priority, "status": ticket.status, "status_words": STATUS_WORDS[ticket.status],
+                    "channel": ticket.channel,
                     "conversation_id": conversation_id, "summary": ticket_summary(ticket),
                     "notes": [{"text": n.text, "at": n.created_at.strftime("%m-%d %H:%M")} for n in ticket.notes]}
         try:

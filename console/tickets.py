@@ -1,13 +1,13 @@
 """What the console shows: the queue, a ticket with its customer, and the audit log."""
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.account_snapshot import customer_snapshot
-from actions.clock import CHINA, now_in_china, today_in_china
+from actions.clock import CHINA, as_china, now_in_china, today_in_china
 from actions.masking import mask_numbers, mask_tail
 from actions.money import format_yuan
 from actions.policy import load_policy
@@ -20,8 +20,9 @@ REASON_WORDS = {
 }
 
 
-def _china(moment: datetime) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(CHINA)
+STATUS_WORDS = {"open": "处理中", "resolved": "已结束", "pending_review": "审核中", "active": "已生效"}
+KIND_WORDS = {"deferral": "延期申请", "card_installment": "信用卡分期", "negotiated_plan": "协商还款",
+              "promise_to_pay": "还款承诺", "penalty_waiver": "罚息减免", "payment_trace": "还款核查"}
 
 
 def queue(session: Session) -> List[Dict[str, Any]]:
@@ -33,7 +34,7 @@ def queue(session: Session) -> List[Dict[str, Any]]:
     ).scalars()
     rows = []
     for ticket in tickets:
-        created = _china(ticket.created_at)
+        created = as_china(ticket.created_at)
         customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
         rows.append({
             "id": ticket.id, "priority": ticket.priority, "reason": REASON_WORDS.get(ticket.reason, ticket.reason),
@@ -64,11 +65,13 @@ def customer_panel(session: Session, customer: Customer, reveal: Optional[str] =
         "id_number": customer.id_number if reveal == "id" else mask_tail(customer.id_number),
         "phone": customer.phone if reveal == "phone" else mask_tail(customer.phone),
         "loans": loans,
-        "requests": [{"reference": r.reference, "kind": r.kind, "status": r.status,
+        "requests": [{"reference": r.reference, "kind": KIND_WORDS.get(r.kind, r.kind),
+                      "status": STATUS_WORDS.get(r.status, r.status),
                       "amount": format_yuan(r.amount) if r.amount is not None else "",
                       "date": r.target_date.isoformat() if r.target_date else ""} for r in requests],
-        "tickets": [{"id": t.id, "reason": REASON_WORDS.get(t.reason, t.reason), "status": t.status,
-                     "created_at": _china(t.created_at).strftime("%Y-%m-%d %H:%M")} for t in past],
+        "tickets": [{"id": t.id, "reason": REASON_WORDS.get(t.reason, t.reason),
+                     "status": STATUS_WORDS.get(t.status, t.status),
+                     "created_at": as_china(t.created_at).strftime("%Y-%m-%d %H:%M")} for t in past],
     }
 
 

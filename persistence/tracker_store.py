@@ -4,7 +4,6 @@
 conversations go to a SQLite file under ``var/``, so they survive a restart either way.
 """
 import logging
-import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -13,14 +12,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
 
+from persistence.urls import tracker_db_url
+
 logger = logging.getLogger(__name__)
-
-DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent.parent / "var" / "tracker.db"
-
-
-def tracker_db_url() -> str:
-    return os.environ.get("TRACKER_DB_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
-
 
 class UrlSQLTrackerStore(SQLTrackerStore):
     """Registered in endpoints.yml as ``persistence.tracker_store.UrlSQLTrackerStore``."""

@@ -23,6 +23,7 @@ AGENT, PASSWORD = "tester", "correct horse battery"
 @pytest.fixture
 def loans_db(servers, monkeypatch):
     monkeypatch.setenv("LOAN_DB_URL", servers.loans_url)
+    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{servers.tracker_db}")
     return servers.loans_url
 
 
@@ -145,3 +146,24 @@ def test_handoff_triggers_over_rest(servers, loans_db, messages, reason, priorit
     ticket = open_ticket(sender)
     assert ticket is not None and (ticket.reason, ticket.priority) == (reason, priority)
     assert said in replies[-1]
+
+
+def test_dashboard_counts_today_from_the_stores(servers, console):
+    import sqlite3
+
+    from actions.clock import today_in_china
+    from console.dashboard import dashboard
+
+    servers.say(f"dash-{uuid.uuid4().hex[:8]}", "asdfgh qwerty")
+    with sqlite3.connect(servers.tracker_db) as connection:
+        senders = {row[0] for row in connection.execute("select distinct sender_id from events where type_name='user'")}
+    with session_scope() as session:
+        figures = dashboard(session, today_in_china())
+        tickets = session.execute(select(HandoffTicket.conversation_id)).scalars().all()
+    charts = {chart["title"]: chart["points"][-1]["value"] for chart in figures["charts"]}
+    assert charts["会话数"] == len(senders)
+    assert charts["转人工"] == len(set(tickets))
+    assert charts["机器人独立解决率 %"] == round(100 * (1 - len(set(tickets) & senders) / len(senders)))
+    log_in(console)
+    page = console.get("/agent/dashboard")
+    assert page.status_code == 200 and "机器人独立解决率" in page.text and "<svg" in page.text
