@@ -15,7 +15,7 @@ from actions.identity_digits import find_identity_digits
 from actions.policy import load_policy
 from actions.request_forms import ANSWER_INTENTS
 from loandb.models import Customer
-from loandb.queries import customer_by_openid, customers_by_identity
+from loandb.queries import bind_openid, customer_by_openid, customers_by_identity
 from loandb.session import session_scope
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,10 @@ class ValidateIdentityForm(BankAction):
         if match:
             customer, id_last4, phone_last4 = match
             logger.info("conversation %s verified as customer %s", tracker.sender_id, customer.id)
+            if tracker.get_latest_input_channel() == "wechat":
+                # WeChat's sender is the openid: recognise this customer next time.
+                with session_scope() as session:
+                    bind_openid(session, customer.id, tracker.sender_id)
             dispatcher.utter_message(response="utter_identity_verified", customer_name=customer.name)
             return [
                 SlotSet("id_last4", id_last4),

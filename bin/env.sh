@@ -4,3 +4,8 @@ export LOAN_DB_URL="${LOAN_DB_URL:-sqlite:///$PWD/var/loans.db}"
 export LOAN_POLICY_PATH="${LOAN_POLICY_PATH:-$PWD/policy.yml}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export PATH="$PWD/.venv/bin:$PATH"
+# The WeChat channel reads these through credentials.yml; empty means not configured.
+for name in WECHAT_TOKEN WECHAT_APP_ID WECHAT_APP_SECRET WECHAT_ENCODING_AES_KEY WECHAT_API_BASE_URL WECHAT_REDIS_URL; do
+    export "$name=${!name:-}"
+done
+export WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-4}"

@@ -26,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from actions.clock import now_in_china, today_in_china
 from console.dashboard import dashboard
+from console.delivery import deliver
 from console.passwords import verify_password
 from console.rasa_api import RasaAPI
 from console.throttle import LoginThrottle
@@ -193,11 +194,12 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         if text:
             with session_scope() as session:
                 ticket = load_ticket(session, ticket_id)
-                conversation_id = ticket.conversation_id
+                conversation_id, channel = ticket.conversation_id, ticket.channel
                 audit(session, agent["id"], "reply", ticket)
             await rasa_api.append(conversation_id, [
                 {"event": "bot", "text": text, "timestamp": time.time(), "metadata": {"agent": agent["name"]}}
             ])
+            await deliver(channel, conversation_id, text)
         return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
 
     @app.post("/agent/tickets/{ticket_id}/notes")

@@ -13,6 +13,9 @@ import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# credentials.yml names these; Rasa refuses to start when one is missing from the environment.
+WECHAT_SETTINGS = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY",
+                   "WECHAT_API_BASE_URL", "WECHAT_REDIS_URL")
 
 
 def free_port() -> int:
@@ -76,6 +79,8 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
         "TRACKER_DB_URL": f"sqlite:///{tracker_db}",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        **{name: os.environ.get(name, "") for name in WECHAT_SETTINGS},
+        "WECHAT_REPLY_TIMEOUT": os.environ.get("WECHAT_REPLY_TIMEOUT", "4"),
         **(extra_env or {}),
     }
     rasa_bin = str(Path(sys.executable).parent / "rasa")

@@ -41,3 +41,12 @@ def loans_of_customer(
     if kinds:
         statement = statement.where(LoanAccount.kind.in_(list(kinds)))
     return list(session.execute(statement).scalars())
+
+
+def bind_openid(session: Session, customer_id: int, openid: str) -> bool:
+    """Links a WeChat openid to a customer who has none, unless another customer holds it."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.wechat_openid or customer_by_openid(session, openid) is not None:
+        return False
+    customer.wechat_openid = openid
+    return True

@@ -123,8 +123,27 @@ class Servers:
         return response.json()
 
 
+WECHAT_TOKEN = "spamtest"
+WECHAT_APP_ID = "wx2c2769f8efd9abc2"
+WECHAT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory, today) -> Iterator[Servers]:
+def fake_wechat_api():
+    from tests.fake_wechat_api import FakeWeChatAPI
+
+    with FakeWeChatAPI() as api:
+        yield api
+
+
+def wechat_env(api_base_url: str, aes_key: str = "", reply_timeout: str = "4") -> dict:
+    return {"WECHAT_TOKEN": WECHAT_TOKEN, "WECHAT_APP_ID": WECHAT_APP_ID, "WECHAT_APP_SECRET": "test-secret",
+            "WECHAT_ENCODING_AES_KEY": aes_key, "WECHAT_API_BASE_URL": api_base_url,
+            "WECHAT_REPLY_TIMEOUT": reply_timeout}
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, today, fake_wechat_api) -> Iterator[Servers]:
     """The Rasa server and the action server, really started, on free ports."""
     from loandb.seed import create_schema, reset_demo_customers
     from loandb.session import session_scope
@@ -139,5 +158,7 @@ def servers(tmp_path_factory, today) -> Iterator[Servers]:
     policy.write_text((ROOT / "policy.yml").read_text(encoding="utf-8")
                       .replace('opens: "07:00"', 'opens: "00:00"').replace('closes: "23:00"', 'closes: "23:59:59"'),
                       encoding="utf-8")
-    with running_servers(work, loans_url, extra_env={"LOAN_POLICY_PATH": str(policy)}) as running:
+    # WeChat in safe mode here; tests/test_wechat.py starts a plain-mode server of its own.
+    env = {"LOAN_POLICY_PATH": str(policy), **wechat_env(fake_wechat_api.base_url, WECHAT_AES_KEY)}
+    with running_servers(work, loans_url, extra_env=env) as running:
         yield Servers(running)

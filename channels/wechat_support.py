@@ -1,0 +1,100 @@
+"""What the WeChat channel keeps between requests: retries already seen (so each message is
+processed once and a retry gets the same reply), the numbered options each customer was
+offered, and a customer-service API client whose base URL can point at a fake.
+
+In memory for one instance; in Redis (``WECHAT_REDIS_URL``) when several instances serve
+the same Official Account.
+"""
+import asyncio
+import json
+import logging
+import time
+from typing import Dict, List, Optional, Tuple
+
+from wechatpy import WeChatClient
+from wechatpy.session.memorystorage import MemoryStorage
+
+logger = logging.getLogger(__name__)
+
+SEEN_SECONDS = 120  # WeChat retries within ~15 s; keep well beyond
+
+
+class ConfiguredWeChatClient(WeChatClient):
+    """wechatpy's client with the API's base URL configurable (tests use a local fake)."""
+
+    def __init__(self, appid: str, secret: str, api_base_url: str, session=None) -> None:
+        super().__init__(appid, secret, session=session or MemoryStorage(), timeout=5)
+        self.API_BASE_URL = api_base_url.rstrip("/") + "/"
+
+    def fetch_access_token(self):
+        return self._fetch_access_token(
+            url=f"{self.API_BASE_URL}token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
+
+
+class MessageLedger:
+    """Retries and numbered options, in memory or in Redis."""
+
+    def __init__(self, redis_url: Optional[str] = None) -> None:
+        self._redis = None
+        if redis_url:
+            import redis.asyncio
+
+            self._redis = redis.asyncio.from_url(redis_url)
+        self._seen: Dict[str, Tuple[float, asyncio.Future]] = {}
+        self._options: Dict[str, Dict[str, str]] = {}
+
+    async def claim(self, key: str) -> bool:
+        """True for the first delivery of a message; False for a retry."""
+        if self._redis is not None:
+            return bool(await self._redis.set(f"wechat:msg:{key}", "1", nx=True, ex=SEEN_SECONDS))
+        now = time.monotonic()
+        for old in [k for k, (at, _) in self._seen.items() if now - at > SEEN_SECONDS]:
+            del self._seen[old]
+        if key in self._seen:
+            return False
+        self._seen[key] = (now, asyncio.get_running_loop().create_future())
+        return True
+
+    async def remember_reply(self, key: str, reply: str) -> None:
+        if self._redis is not None:
+            await self._redis.set(f"wechat:reply:{key}", reply, ex=SEEN_SECONDS)
+            return
+        entry = self._seen.get(key)
+        if entry and not entry[1].done():
+            entry[1].set_result(reply)
+
+    async def reply_to_retry(self, key: str, timeout: float) -> Optional[str]:
+        """The reply given to the first delivery, waiting for it a little if need be."""
+        if self._redis is not None:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                reply = await self._redis.get(f"wechat:reply:{key}")
+                if reply is not None:
+                    return reply.decode()
+                await asyncio.sleep(0.1)
+            return None
+        entry = self._seen.get(key)
+        if entry is None:
+            return None
+        try:
+            return await asyncio.wait_for(asyncio.shield(entry[1]), timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    async def offer(self, openid: str, payloads: List[str]) -> None:
+        options = {str(i): payload for i, payload in enumerate(payloads, start=1)}
+        if self._redis is not None:
+            await self._redis.set(f"wechat:options:{openid}", json.dumps(options), ex=3600)
+        else:
+            self._options[openid] = options
+
+    async def chosen(self, openid: str, text: str) -> Optional[str]:
+        """The payload of the numbered option the customer replied with, if any."""
+        if self._redis is not None:
+            raw = await self._redis.get(f"wechat:options:{openid}")
+            options = json.loads(raw) if raw else {}
+        else:
+            options = self._options.get(openid, {})
+        return options.get(text.strip())
