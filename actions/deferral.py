@@ -16,9 +16,9 @@ from actions.policy import Policy, load_policy
 from actions.remedies import deferral_decision
 from actions.request_forms import (
     BadAnswer,
+    ConfirmationAsk,
     RequestFormValidator,
     RequestSubmitter,
-    chosen_loan,
     confirmation_answer,
     verified_loans,
 )
@@ -82,20 +82,12 @@ class ActionAskDeferralMonths(BankAction):
         return []
 
 
-class ActionAskDeferralConfirmation(BankAction):
-    def name(self) -> Text:
-        return "action_ask_deferral_form_confirmation"
+class ActionAskDeferralConfirmation(ConfirmationAsk):
+    form = "deferral_form"
+    response = "utter_deferral_summary"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        loan = chosen_loan(tracker, load_policy())
-        dispatcher.utter_message(
-            response="utter_deferral_summary",
-            product_name=loan.product_name,
-            account_tail=loan.account_tail,
-            months=int(tracker.get_slot("deferral_months")),
-            reason=tracker.get_slot("deferral_reason"),
-        )
-        return []
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+        return {"months": int(tracker.get_slot("deferral_months")), "reason": tracker.get_slot("deferral_reason")}
 
 
 class ActionSubmitDeferral(RequestSubmitter):

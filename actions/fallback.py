@@ -1,5 +1,5 @@
 """What the assistant says when it did not understand: rephrase once, then offer a person."""
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher

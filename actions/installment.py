@@ -17,6 +17,7 @@ from actions.policy import Policy, load_policy
 from actions.remedies import card_installment_options
 from actions.request_forms import (
     BadAnswer,
+    ConfirmationAsk,
     RequestFormValidator,
     RequestSubmitter,
     chosen_loan,
@@ -107,38 +108,22 @@ class ActionAskInstallmentTerm(BankAction):
         return []
 
 
-class ActionAskCardInstallmentConfirmation(BankAction):
-    def name(self) -> Text:
-        return "action_ask_card_installment_form_confirmation"
+class ActionAskCardInstallmentConfirmation(ConfirmationAsk):
+    form = "card_installment_form"
+    response = "utter_card_installment_summary"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        policy = load_policy()
-        loan = chosen_loan(tracker, policy)
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
         option = option_for(loan, int(tracker.get_slot("installment_term")), policy)
-        dispatcher.utter_message(
-            response="utter_card_installment_summary",
-            account_tail=loan.account_tail,
-            balance=format_yuan(loan.overdue_amount),
-            months=option.months,
-            monthly_payment=format_yuan(option.monthly_payment),
-            total_fee=format_yuan(option.total_fee),
-        )
-        return []
+        return {"balance": format_yuan(loan.overdue_amount), "months": option.months,
+                "monthly_payment": format_yuan(option.monthly_payment), "total_fee": format_yuan(option.total_fee)}
 
 
-class ActionAskNegotiatedPlanConfirmation(BankAction):
-    def name(self) -> Text:
-        return "action_ask_negotiated_plan_form_confirmation"
+class ActionAskNegotiatedPlanConfirmation(ConfirmationAsk):
+    form = "negotiated_plan_form"
+    response = "utter_negotiated_plan_summary"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        loan = chosen_loan(tracker, load_policy())
-        dispatcher.utter_message(
-            response="utter_negotiated_plan_summary",
-            product_name=loan.product_name,
-            account_tail=loan.account_tail,
-            affordable_amount=format_yuan(Decimal(tracker.get_slot("affordable_amount"))),
-        )
-        return []
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+        return {"affordable_amount": format_yuan(Decimal(tracker.get_slot("affordable_amount")))}
 
 
 class ActionSubmitCardInstallment(RequestSubmitter):

@@ -17,6 +17,7 @@ from actions.policy import Policy, load_policy
 from actions.remedies import promise_amount_problem, promise_date_problem
 from actions.request_forms import (
     BadAnswer,
+    ConfirmationAsk,
     RequestFormValidator,
     RequestSubmitter,
     chosen_loan,
@@ -99,20 +100,13 @@ class ActionAskPromiseAmount(BankAction):
         return []
 
 
-class ActionAskPromiseConfirmation(BankAction):
-    def name(self) -> Text:
-        return "action_ask_promise_form_confirmation"
+class ActionAskPromiseConfirmation(ConfirmationAsk):
+    form = "promise_form"
+    response = "utter_promise_summary"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        loan = chosen_loan(tracker, load_policy())
-        dispatcher.utter_message(
-            response="utter_promise_summary",
-            product_name=loan.product_name,
-            account_tail=loan.account_tail,
-            promise_date=format_day(date.fromisoformat(tracker.get_slot("promise_date"))),
-            promise_amount=format_yuan(Decimal(tracker.get_slot("promise_amount"))),
-        )
-        return []
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+        return {"promise_date": format_day(date.fromisoformat(tracker.get_slot("promise_date"))),
+                "promise_amount": format_yuan(Decimal(tracker.get_slot("promise_amount")))}
 
 
 class ActionSubmitPromise(RequestSubmitter):

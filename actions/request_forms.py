@@ -163,3 +163,25 @@ class ActionCancelRequest(BankAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         dispatcher.utter_message(response="utter_request_cancelled")
         return reset_flow_slots()
+
+
+class ConfirmationAsk(BankAction, abc.ABC):
+    """Asks to confirm a request: the form's summary with the chosen loan's name and tail
+    (the confirm / cancel buttons are in the response)."""
+
+    form: Text = ""
+    response: Text = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.form}_confirmation"
+
+    @abc.abstractmethod
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+        """The request's own figures for the summary."""
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        policy = load_policy()
+        loan = chosen_loan(tracker, policy)
+        dispatcher.utter_message(response=self.response, product_name=loan.product_name,
+                                 account_tail=loan.account_tail, **self.summary_values(tracker, loan, policy))
+        return []

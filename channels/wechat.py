@@ -10,7 +10,6 @@ same reply.
 """
 import asyncio
 import logging
-import os
 import unicodedata
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 

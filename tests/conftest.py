@@ -3,7 +3,6 @@ one real Rasa server plus action server for the whole session."""
 import os
 import uuid
 from datetime import date
-from pathlib import Path
 from typing import Iterator
 
 import pytest

@@ -39,6 +39,9 @@ class FakeWeChatAPI:
                     if parse_qs(url.query).get("access_token") != ["FAKE_TOKEN"]:
                         self._json({"errcode": 40001, "errmsg": "invalid credential"})
                         return
+                    if body.get("touser") == "o45015":  # the customer wrote more than 48 hours ago
+                        self._json({"errcode": 45015, "errmsg": "response out of time limit"})
+                        return
                     api.sent.append(body)
                     self._json({"errcode": 0, "errmsg": "ok"})
                 else:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from rasa_sdk.events import SlotSet
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from actions.clock import CHINA, today_in_china
 from actions.deferral import ActionSubmitDeferral, ValidateDeferralForm
