@@ -107,3 +107,21 @@ class ActionHandoff(BankAction):
         wait = max(1, (ahead + 1) * policy.minutes_per_waiting_ticket)
         dispatcher.utter_message(response="utter_handoff_started", wait_minutes=wait)
         return events + [ConversationPaused()]
+
+
+class ActionRelayAgentMessage(BankAction):
+    """Carries an agent's words to a web chat customer, marked as a person's.
+
+    The console sets ``agent_message`` and runs this action through Rasa's API with the
+    conversation's own output channel, since only the Rasa server holds the socket.
+    """
+
+    def name(self) -> Text:
+        return "action_relay_agent_message"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        text = tracker.get_slot("agent_message")
+        if text:
+            dispatcher.utter_message(json_message={"data": {
+                "text": text, "metadata": {"agent": tracker.get_slot("agent_name") or "人工客服"}}})
+        return [SlotSet("agent_message", None)]

@@ -18,7 +18,7 @@ from typing import Any, Dict, Optional
 
 import yaml
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -39,6 +39,14 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 DOMAIN = HERE.parent / "domain.yml"
+WIDGET = HERE.parent / "widget"
+# The customer page and the widget's files: named one by one, so nothing else is served.
+WIDGET_FILES = {
+    "widget.js": WIDGET / "widget.js",
+    "widget.css": WIDGET / "widget.css",
+    "avatar.svg": WIDGET / "avatar.svg",
+    "vendor/socket.io.min.js": WIDGET / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
+}
 SESSION_SECONDS = 30 * 60
 MAX_REPLY_CHARS = 2000
 
@@ -97,6 +105,17 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
 
     def page(request: Request, name: str, agent: Optional[Dict[str, Any]], **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, {"agent": agent, "csrf": csrf_token(request), **context})
+
+    @app.get("/", response_class=HTMLResponse)
+    async def bank_page():
+        return FileResponse(WIDGET / "index.html")
+
+    @app.get("/widget/{name:path}")
+    async def widget_file(name: str):
+        path = WIDGET_FILES.get(name)
+        if path is None or not path.exists():
+            raise HTTPException(status_code=404, detail="not found")
+        return FileResponse(path)
 
     @app.get("/agent/login", response_class=HTMLResponse)
     async def login_page(request: Request):
@@ -196,10 +215,18 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
                 ticket = load_ticket(session, ticket_id)
                 conversation_id, channel = ticket.conversation_id, ticket.channel
                 audit(session, agent["id"], "reply", ticket)
-            await rasa_api.append(conversation_id, [
-                {"event": "bot", "text": text, "timestamp": time.time(), "metadata": {"agent": agent["name"]}}
-            ])
-            await deliver(channel, conversation_id, text)
+            if channel == "socketio":
+                # Live on the customer's page: only the Rasa server holds the socket.
+                await rasa_api.append(conversation_id, [
+                    {"event": "slot", "name": "agent_message", "value": text, "timestamp": time.time()},
+                    {"event": "slot", "name": "agent_name", "value": agent["name"], "timestamp": time.time()},
+                ])
+                await rasa_api.run_action(conversation_id, "action_relay_agent_message")
+            else:
+                await rasa_api.append(conversation_id, [
+                    {"event": "bot", "text": text, "timestamp": time.time(), "metadata": {"agent": agent["name"]}}
+                ])
+                await deliver(channel, conversation_id, text)
         return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
 
     @app.post("/agent/tickets/{ticket_id}/notes")

@@ -25,3 +25,10 @@ class RasaAPI:
             response = await client.post(f"{self.base_url}/conversations/{conversation_id}/tracker/events",
                                          params=self._params(), json=events)
             response.raise_for_status()
+
+    async def run_action(self, conversation_id: str, action: str) -> None:
+        """Runs an action, sending what it says through the conversation's own channel."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(f"{self.base_url}/conversations/{conversation_id}/execute",
+                                         params=self._params(output_channel="latest"), json={"name": action})
+            response.raise_for_status()

@@ -83,7 +83,9 @@ def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
         if kind not in ("user", "bot"):
             continue
         when = datetime.fromtimestamp(event.get("timestamp") or 0, CHINA).strftime("%H:%M:%S")
-        line = {"who": kind, "time": when, "text": mask_numbers(event.get("text") or "")}
+        relayed = ((event.get("data") or {}).get("custom") or {}).get("data") or {}  # an agent's web chat reply
+        text = event.get("text") or relayed.get("text") or ""
+        line = {"who": kind, "time": when, "text": mask_numbers(text)}
         if kind == "user":
             parse = event.get("parse_data") or {}
             intent = parse.get("intent") or {}
@@ -91,7 +93,7 @@ def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
             line["confidence"] = f"{intent.get('confidence') or 0:.2f}"
             line["emotion"] = (parse.get("emotion") or {}).get("score", "")
         else:
-            line["agent"] = (event.get("metadata") or {}).get("agent", "")
+            line["agent"] = (event.get("metadata") or relayed.get("metadata") or {}).get("agent", "")
         lines.append(line)
     return lines
 

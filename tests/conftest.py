@@ -1,15 +1,18 @@
 """Shared fixtures: seeded loan databases (SQLite, and PostgreSQL when it answers), and
 one real Rasa server plus action server for the whole session."""
 import os
+import subprocess
+import sys
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 import requests
 import yaml
 
-from launcher import ROOT, RunningServers, running_servers
+from launcher import ROOT, RunningServers, free_port, running_servers, wait_until_up
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -161,3 +164,69 @@ def servers(tmp_path_factory, today, fake_wechat_api) -> Iterator[Servers]:
     env = {"LOAN_POLICY_PATH": str(policy), **wechat_env(fake_wechat_api.base_url, WECHAT_AES_KEY)}
     with running_servers(work, loans_url, extra_env=env) as running:
         yield Servers(running)
+
+
+@pytest.fixture
+def no_card_plans(servers):
+    """张伟 without an instalment plan, whatever earlier journeys on these servers did."""
+    from sqlalchemy import delete
+
+    from loandb.models import ServiceRequest
+    from loandb.session import session_scope
+
+    with session_scope(servers.loans_url) as session:
+        session.execute(delete(ServiceRequest).where(ServiceRequest.kind == "card_installment"))
+
+
+# --- the console and a real browser, for the browser tests ------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+AGENT, PASSWORD = "browser-agent", "browser agent password"  # the browser tests' agent
+
+
+@pytest.fixture(scope="session")
+def console_url(servers, tmp_path_factory):
+    """The console as bin/run starts it, on the test servers' databases."""
+    from sqlalchemy import select
+
+    from console.passwords import hash_password
+    from loandb.models import Agent
+    from loandb.session import session_scope
+
+    with session_scope(servers.loans_url) as session:
+        if session.execute(select(Agent).where(Agent.username == AGENT)).scalars().first() is None:
+            session.add(Agent(username=AGENT, display_name="浏览器坐席", password_hash=hash_password(PASSWORD)))
+    port = free_port()
+    env = {**os.environ, "LOAN_DB_URL": servers.loans_url, "TRACKER_DB_URL": f"sqlite:///{servers.tracker_db}",
+           "RASA_URL": servers.rasa_url, "CONSOLE_SECRET_KEY": "browser-test"}
+    log = open(tmp_path_factory.mktemp("console") / "console.log", "w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "uvicorn"), "--factory", "console.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/agent/login", process, 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Per module: Playwright's sync API keeps an event loop running on this thread, which
+    # the async tests of other modules must not find.
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: bin/setup-browser installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+

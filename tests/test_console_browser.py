@@ -1,63 +1,16 @@
 """The agent console in real headless Chromium: an agent logs in, sees a customer's
 request for a person arrive in the queue without reloading, reads the transcript,
 replies, and resolves; the bot then answers the customer again."""
-import os
 import re
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
-from sqlalchemy import select
-
-from console.passwords import hash_password
-from launcher import ROOT, free_port, wait_until_up
-from loandb.models import Agent
-from loandb.session import session_scope
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-AGENT, PASSWORD = "browser-agent", "browser agent password"
-
-
-@pytest.fixture(scope="module")
-def console_url(servers, tmp_path_factory):
-    """The console as bin/run starts it, on the test servers' databases."""
-    with session_scope(servers.loans_url) as session:
-        if session.execute(select(Agent).where(Agent.username == AGENT)).scalars().first() is None:
-            session.add(Agent(username=AGENT, display_name="浏览器坐席", password_hash=hash_password(PASSWORD)))
-    port = free_port()
-    env = {**os.environ, "LOAN_DB_URL": servers.loans_url, "TRACKER_DB_URL": f"sqlite:///{servers.tracker_db}",
-           "RASA_URL": servers.rasa_url, "CONSOLE_SECRET_KEY": "browser-test"}
-    log = open(tmp_path_factory.mktemp("console") / "console.log", "w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "uvicorn"), "--factory", "console.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/agent/login", process, 60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: bin/setup-browser installs it")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+from tests.conftest import AGENT, PASSWORD
 
 
 def test_agent_takes_a_conversation_over_in_the_browser(servers, console_url, browser, tmp_path):

@@ -26,7 +26,7 @@ def stored(servers, name: str, kind: str) -> list:
         ).scalars())
 
 
-def test_zhang_wei_splits_his_card_balance_in_six(servers):
+def test_zhang_wei_splits_his_card_balance_in_six(servers, no_card_plans):
     sender = new_sender()
     servers.say(sender, "我想把信用卡欠款分期")
     replies = servers.say(sender, "身份证后四位3021，手机尾号8866")

@@ -124,13 +124,7 @@ def test_text_in_safe_mode_gets_an_encrypted_passive_reply(safe):
     assert "邮储银行智能客服" in safe.say(f"o{uuid.uuid4().hex[:12]}", "你好")
 
 
-def test_identity_and_figures_over_wechat_then_numbered_options(servers, safe):
-    from sqlalchemy import delete
-
-    from loandb.models import ServiceRequest
-
-    with session_scope(servers.loans_url) as session:  # another test may have split it already
-        session.execute(delete(ServiceRequest).where(ServiceRequest.kind == "card_installment"))
+def test_identity_and_figures_over_wechat_then_numbered_options(safe, no_card_plans):
     openid = f"o{uuid.uuid4().hex[:12]}"
     assert "身份证号后四位" in safe.say(openid, "我想分期")
     options = safe.say(openid, "身份证后四位3021，手机尾号8866")
