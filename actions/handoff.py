@@ -125,3 +125,14 @@ class ActionRelayAgentMessage(BankAction):
             dispatcher.utter_message(json_message={"data": {
                 "text": text, "metadata": {"agent": tracker.get_slot("agent_name") or "人工客服"}}})
         return [SlotSet("agent_message", None)]
+
+
+class ActionHandback(BankAction):
+    """The bot is back: said through the customer's own channel when the agent resolves."""
+
+    def name(self) -> Text:
+        return "action_handback"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        dispatcher.utter_message(response="utter_handoff_resolved")
+        return [SlotSet("handoff_ticket_id", None)]

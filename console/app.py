@@ -12,11 +12,9 @@ import logging
 import os
 import secrets
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-import yaml
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -38,7 +36,6 @@ from loandb.session import session_scope
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-DOMAIN = HERE.parent / "domain.yml"
 WIDGET = HERE.parent / "widget"
 # The customer page and the widget's files: named one by one, so nothing else is served.
 WIDGET_FILES = {
@@ -53,13 +50,6 @@ MAX_REPLY_CHARS = 2000
 
 class LoginRequired(Exception):
     pass
-
-
-@lru_cache(maxsize=1)
-def response_text(name: str) -> str:
-    """Customer wording lives in the domain, the console's included."""
-    domain = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))
-    return domain["responses"][name][0]["text"]
 
 
 def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None) -> FastAPI:
@@ -250,13 +240,12 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             ticket.status, ticket.resolved_at, ticket.agent_id = "resolved", now_in_china(), agent["id"]
             conversation_id = ticket.conversation_id
             audit(session, agent["id"], "resolve", ticket)
-        # The bot takes over again; slots (verification included) are kept.
-        await rasa_api.append(conversation_id, [
-            {"event": "resume", "timestamp": time.time()},
-            {"event": "bot", "text": response_text("utter_handoff_resolved"), "timestamp": time.time()},
-            # As after any bot turn, so the next message is understood as usual.
-            {"event": "action", "name": "action_listen", "timestamp": time.time()},
-        ])
+        # The bot takes over again, saying so on the customer's own channel; slots
+        # (verification included) are kept.
+        await rasa_api.append(conversation_id, [{"event": "resume", "timestamp": time.time()}])
+        await rasa_api.run_action(conversation_id, "action_handback")
+        # As after any bot turn, so the next message is understood as usual.
+        await rasa_api.append(conversation_id, [{"event": "action", "name": "action_listen", "timestamp": time.time()}])
         return RedirectResponse("/agent/", status_code=303)
 
     return app

@@ -93,7 +93,9 @@ def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
             line["confidence"] = f"{intent.get('confidence') or 0:.2f}"
             line["emotion"] = (parse.get("emotion") or {}).get("score", "")
         else:
-            line["agent"] = (event.get("metadata") or relayed.get("metadata") or {}).get("agent", "")
+            # Rasa puts model ids in every event's metadata; an agent's name is in one of the two.
+            line["agent"] = ((event.get("metadata") or {}).get("agent")
+                             or (relayed.get("metadata") or {}).get("agent") or "")
         lines.append(line)
     return lines
 

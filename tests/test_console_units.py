@@ -28,3 +28,19 @@ def test_masking_keeps_only_the_last_four():
         "我手机*******8866，身份证**************3021")
     assert mask_numbers("还3000元，尾号6217") == "还3000元，尾号6217"
     assert mask_tail("32010219900707452X") == "**************452X"
+
+
+def test_transcript_masks_numbers_and_shows_relayed_agent_replies():
+    from console.tickets import transcript
+
+    events = [
+        {"event": "user", "timestamp": 0, "text": "手机13800138866",
+         "parse_data": {"intent": {"name": "inform", "confidence": 0.91}, "emotion": {"score": 0.1}}},
+        {"event": "bot", "timestamp": 0, "text": None, "metadata": {"model_id": "m1"},
+         "data": {"custom": {"data": {"text": "您好，我是客服", "metadata": {"agent": "小王"}}}}},
+        {"event": "bot", "timestamp": 0, "text": "机器人的话", "metadata": {"model_id": "m1"}},
+    ]
+    user, relayed, bot = transcript({"events": events})
+    assert (user["text"], user["intent"], user["confidence"]) == ("手机*******8866", "inform", "0.91")
+    assert (relayed["text"], relayed["agent"]) == ("您好，我是客服", "小王")
+    assert (bot["text"], bot["agent"]) == ("机器人的话", "")
