@@ -23,7 +23,7 @@ import aiohttp
 import requests
 
 from actions.clock import today_in_china
-from launcher import ROOT, running_servers
+from launcher import ROOT, latest_model, running_servers
 from loandb.seed import add_random_customers, create_schema, reset_demo_customers
 from loandb.session import session_scope
 
@@ -44,6 +44,7 @@ def percentile(samples: List[float], fraction: float) -> float:
 
 def summary_ms(samples: List[float]) -> Dict[str, float]:
     return {
+        "samples_ms": [round(x * 1000, 1) for x in samples],
         "p50_ms": round(percentile(samples, 0.5) * 1000, 1),
         "p95_ms": round(percentile(samples, 0.95) * 1000, 1),
         "mean_ms": round(statistics.mean(samples) * 1000, 1),
@@ -99,6 +100,24 @@ def nlu_latency(url: str, rounds: int) -> Dict[str, float]:
     return summary_ms(samples)
 
 
+def latency_plot(result: dict, path: Path) -> None:
+    """Latency distributions of the measured rows, side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = {"NLU parse": result["nlu_parse"], "1 conversation": result["rest_turn_single"],
+            **{f"{r['conversations']} conversations": r for r in result["rest_turn_concurrent"]}}
+    figure, axis = plt.subplots(figsize=(8, 4))
+    axis.boxplot([r["samples_ms"] for r in rows.values()], labels=list(rows), showfliers=False)
+    axis.set_ylabel("ms")
+    axis.set_title(f"Latency ({result['cpu_count']} cores, commit {result['commit']})")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
 def commit() -> str:
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return result.stdout.strip() or "uncommitted"
@@ -121,7 +140,7 @@ def to_markdown(result: dict) -> str:
     memory = result["memory"]
     lines += [
         "",
-        f"Start-up of both servers: {result['startup_s']} s.",
+        f"Start-up of both servers: {result['startup_s']} s. Model size: {result['model_mb']} MB.",
         f"Rasa server memory: {memory['rasa']['rss_mb']} MB (peak {memory['rasa']['peak_rss_mb']} MB); "
         f"action server: {memory['actions']['rss_mb']} MB (peak {memory['actions']['peak_rss_mb']} MB).",
     ]
@@ -131,7 +150,7 @@ def to_markdown(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10, help="questions per conversation after verifying")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[20])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[20, 100])
     parser.add_argument("--random-customers", type=int, default=1000)
     args = parser.parse_args()
 
@@ -157,11 +176,13 @@ def main() -> None:
                 asyncio.run(concurrent_turns(servers.rasa_url, n, args.turns)) for n in args.concurrency
             ]
             result["memory"] = {"rasa": memory_mb(servers.rasa_pid), "actions": memory_mb(servers.actions_pid)}
+            result["model_mb"] = round(latest_model().stat().st_size / 1024 / 1024, 1)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = result["started_at"].replace(":", "")
     (RESULTS / f"rest-{stamp}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    markdown = to_markdown(result)
+    latency_plot(result, RESULTS / f"rest-{stamp}.png")
+    markdown = to_markdown(result) + f"\n![latency](rest-{stamp}.png)\n"
     (RESULTS / f"rest-{stamp}.md").write_text(markdown, encoding="utf-8")
     print(markdown)
 

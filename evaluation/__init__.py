@@ -1,0 +1,1 @@
+"""Measured NLU quality: this pipeline against Rasa's stock pipeline and a plain baseline."""
