@@ -5,24 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BankAction
-
-FALLBACK_INTENT = "nlu_fallback"
-FALLBACKS_BEFORE_HUMAN = 2
-
-
-def consecutive_fallbacks(tracker: Tracker) -> int:
-    """How many of the latest customer messages in a row were not understood."""
-    count = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "session_started":
-            break
-        if event.get("event") != "user":
-            continue
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent != FALLBACK_INTENT:
-            break
-        count += 1
-    return count
+from actions.handoff_triggers import not_understood_twice, recent_user_messages
 
 
 class ActionHandleFallback(BankAction):
@@ -37,7 +20,7 @@ class ActionHandleFallback(BankAction):
             dispatcher.utter_message(response="utter_empty_message")
         elif not any(char.isalnum() for char in text):
             dispatcher.utter_message(response="utter_emoji_only")
-        elif consecutive_fallbacks(tracker) >= FALLBACKS_BEFORE_HUMAN:
+        elif not_understood_twice(recent_user_messages(tracker.events)):
             dispatcher.utter_message(response="utter_offer_human")
         else:
             dispatcher.utter_message(response="utter_default")

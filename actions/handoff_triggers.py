@@ -35,9 +35,14 @@ def message_trigger(recent: List[Dict[str, Any]]) -> Optional[str]:
         return DISPUTE
     if len(recent) >= 2 and all(_emotion(m).get("strongly_negative") for m in recent[-2:]):
         return NEGATIVE_EMOTION
-    if len(recent) >= 2 and all(_intent(m) == "nlu_fallback" for m in recent[-2:]):
+    if not_understood_twice(recent):
         return NOT_UNDERSTOOD
     return None
+
+
+def not_understood_twice(recent: List[Dict[str, Any]]) -> bool:
+    """The last two customer messages were both beyond the classifier."""
+    return len(recent) >= 2 and all(_intent(m) == "nlu_fallback" for m in recent[-2:])
 
 
 def recent_user_messages(events: List[Dict[str, Any]], limit: int = 5) -> List[Dict[str, Any]]:
