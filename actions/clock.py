@@ -1,5 +1,6 @@
 """The bank's calendar is China time, whatever the server's time zone."""
 import calendar
+import os
 from datetime import date, datetime
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -12,7 +13,13 @@ def now_in_china() -> datetime:
 
 
 def today_in_china() -> date:
-    return now_in_china().date()
+    """The bank's business date: today in China, unless ``BANK_BUSINESS_DATE`` (ISO) pins it.
+
+    Pinning is how a test run, a replay or a night batch that crosses midnight keeps one date
+    for every figure it shows; production leaves it unset.
+    """
+    pinned = os.environ.get("BANK_BUSINESS_DATE", "").strip()
+    return date.fromisoformat(pinned) if pinned else now_in_china().date()
 
 
 def add_months(day: date, months: int, day_of_month: Optional[int] = None) -> date:

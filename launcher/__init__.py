@@ -26,11 +26,13 @@ def free_port() -> int:
 
 def latest_model() -> Path:
     """The model bin/train keeps in models/, trained first when there is none."""
-    models = sorted((ROOT / "models").glob("assistant-*.tar.gz"))
-    if not models:
+    def newest_first() -> list:
+        return sorted((ROOT / "models").glob("assistant-*.tar.gz"), key=lambda path: path.stat().st_mtime,
+                      reverse=True)
+
+    if not newest_first():
         subprocess.run([str(ROOT / "bin" / "train")], check=True, cwd=ROOT)
-        models = sorted((ROOT / "models").glob("assistant-*.tar.gz"))
-    return models[-1]
+    return newest_first()[0]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:

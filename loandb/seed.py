@@ -20,7 +20,6 @@ from actions.clock import CHINA, add_months, today_in_china
 from loandb.models import (
     LOAN_KINDS,
     Agent,
-    Base,
     CreditReportStatus,
     Customer,
     Deferral,
@@ -29,7 +28,8 @@ from loandb.models import (
     ScheduleRow,
     ServiceRequest,
 )
-from loandb.session import get_engine, session_scope
+from loandb.migrate import upgrade
+from loandb.session import session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +204,8 @@ def random_customer(rng: random.Random, fake, today: date) -> Customer:
 
 
 def create_schema(url: Optional[str] = None) -> None:
-    Base.metadata.create_all(get_engine(url))
+    """The schema, through the migrations, so every database has the same history."""
+    upgrade(url)
 
 
 def reset_demo_customers(session: Session, today: date) -> None:

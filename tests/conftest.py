@@ -17,6 +17,11 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ["LOAN_POLICY_PATH"] = str(ROOT / "policy.yml")
+# One business date for the whole run, here and in every server started from here: a run that
+# crosses midnight in China would otherwise seed 张伟 12 days overdue and then read him at 13.
+from actions.clock import today_in_china  # noqa: E402
+
+os.environ.setdefault("BANK_BUSINESS_DATE", today_in_china().isoformat())
 
 
 def _postgres_available() -> bool:
