@@ -4,6 +4,9 @@ Pure functions of the customer's messages' parse data, newest last."""
 import re
 from typing import Any, Dict, List, Optional
 
+# How Rasa marks an event the bank triggered (a reminder): the customer did not say it.
+EXTERNAL_PREFIX = "EXTERNAL: "
+
 # Reasons, in the order they are checked; the first that applies names the ticket.
 SELF_HARM = "self_harm"
 DISPUTE = "dispute"
@@ -51,7 +54,7 @@ def recent_user_messages(events: List[Dict[str, Any]], limit: int = 5) -> List[D
     for event in reversed(events):
         if event.get("event") == "session_started":
             break
-        if event.get("event") == "user":
+        if event.get("event") == "user" and not (event.get("text") or "").startswith(EXTERNAL_PREFIX):
             found.append({**(event.get("parse_data") or {}), "text": event.get("text")})
             if len(found) == limit:
                 break

@@ -11,12 +11,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BankAction
+from actions.clock import now_in_china
 from actions.identity_digits import find_identity_digits
 from actions.policy import load_policy
 from actions.request_forms import ANSWER_INTENTS
 from loandb.models import Customer
 from loandb.queries import bind_openid, customer_by_openid, customers_by_identity
 from loandb.session import session_scope
+from reminders.store import remember_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -101,10 +103,13 @@ class ValidateIdentityForm(BankAction):
         if match:
             customer, id_last4, phone_last4 = match
             logger.info("conversation %s verified as customer %s", tracker.sender_id, customer.id)
-            if tracker.get_latest_input_channel() == "wechat":
-                # WeChat's sender is the openid: recognise this customer next time.
-                with session_scope() as session:
+            channel = tracker.get_latest_input_channel() or "unknown"
+            with session_scope() as session:
+                if channel == "wechat":
+                    # WeChat's sender is the openid: recognise this customer next time.
                     bind_openid(session, customer.id, tracker.sender_id)
+                # Where a reminder can reach a web or REST customer later.
+                remember_conversation(session, customer.id, tracker.sender_id, channel, now_in_china())
             dispatcher.utter_message(response="utter_identity_verified", customer_name=customer.name)
             return [
                 SlotSet("id_last4", id_last4),

@@ -19,6 +19,41 @@ DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy.yml"
 
 
 @dataclass(frozen=True)
+class ReminderRules:
+    """When the bank writes first, and the fair-collection limits on it (``reminders``)."""
+
+    days_before_due: Tuple[int, ...]
+    days_overdue: Tuple[int, ...]
+    quiet_start: time
+    quiet_end: time
+    max_per_day: int
+    max_per_week: int
+    busy_minutes: int
+    send_attempts: int
+    web_waiting_days: int
+    opt_out_words: Tuple[str, ...]
+    opt_in_words: Tuple[str, ...]
+    run_every_minutes: int
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "ReminderRules":
+        return cls(
+            days_before_due=tuple(int(d) for d in raw["days_before_due"]),
+            days_overdue=tuple(int(d) for d in raw["days_overdue"]),
+            quiet_start=time.fromisoformat(raw["quiet_hours"]["start"]),
+            quiet_end=time.fromisoformat(raw["quiet_hours"]["end"]),
+            max_per_day=int(raw["max_per_day"]),
+            max_per_week=int(raw["max_per_week"]),
+            busy_minutes=int(raw["busy_minutes"]),
+            send_attempts=int(raw["send_attempts"]),
+            web_waiting_days=int(raw["web_waiting_days"]),
+            opt_out_words=tuple(str(w) for w in raw["opt_out_words"]),
+            opt_in_words=tuple(str(w) for w in raw["opt_in_words"]),
+            run_every_minutes=int(raw["run_every_minutes"]),
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     grace_period_days: int
     loan_penalty_multiplier: Decimal
@@ -45,6 +80,7 @@ class Policy:
     service_closes: time
     agent_present_minutes: int
     minutes_per_waiting_ticket: int
+    reminders: ReminderRules
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Policy":
@@ -74,6 +110,7 @@ class Policy:
             service_closes=time.fromisoformat(raw["human_service"]["closes"]),
             agent_present_minutes=int(raw["human_service"]["agent_present_minutes"]),
             minutes_per_waiting_ticket=int(raw["human_service"]["minutes_per_waiting_ticket"]),
+            reminders=ReminderRules.from_dict(raw["reminders"]),
         )
 
 
@@ -165,3 +202,10 @@ def record_removal_date(settled_on: date, policy: Policy) -> date:
 def within_service_hours(moment_time: time, policy: Policy) -> bool:
     """Whether people answer now (China time)."""
     return policy.service_opens <= moment_time < policy.service_closes
+
+
+def within_quiet_hours(moment_time: time, rules: ReminderRules) -> bool:
+    """Whether it is too late or too early (China time) to write to a customer first."""
+    if rules.quiet_start <= rules.quiet_end:
+        return rules.quiet_start <= moment_time < rules.quiet_end
+    return moment_time >= rules.quiet_start or moment_time < rules.quiet_end  # across midnight

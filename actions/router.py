@@ -35,6 +35,12 @@ logger = logging.getLogger(__name__)
 Step = List[Dict[Text, Any]]
 
 
+# Right after a reminder (data/rules/reminders.yml routes these here), a plain yes is the
+# customer saying they will pay.
+REMINDER_REPLIES = {"affirm": "promise_to_pay"}
+REMINDER_ACTION = "action_reminder_message"
+
+
 def step(name: str, *events: Dict[Text, Any]) -> Step:
     return [*events, SlotSet("next_step", name)]
 
@@ -49,10 +55,18 @@ class RequestMessage:
 
     @classmethod
     def find(cls, tracker: Tracker, request: Optional[str]) -> "RequestMessage":
-        for event in reversed(tracker.events):
-            parse_data = event.get("parse_data") or {}
-            if event.get("event") == "user" and (parse_data.get("intent") or {}).get("name") == request:
-                return cls.of(event.get("text") or "", parse_data.get("entities") or [])
+        found: Optional[Dict[str, Any]] = None
+        replied_to = None  # the bot's last action before the customer spoke
+        for event in tracker.events:
+            if event.get("event") == "action" and event.get("name") != "action_listen":
+                replied_to = event.get("name")
+            elif event.get("event") == "user":
+                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+                if intent == request or (replied_to == REMINDER_ACTION and REMINDER_REPLIES.get(intent) == request):
+                    found = event
+        if found is not None:
+            parse_data = found.get("parse_data") or {}
+            return cls.of(found.get("text") or "", parse_data.get("entities") or [])
         return cls.of(tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or [])
 
     @classmethod
@@ -133,7 +147,9 @@ def start_promise(
 ) -> Step:
     overdue = [loan for loan in _target_loans(message, loans) if loan.is_overdue]
     if not overdue:
-        dispatcher.utter_message(response="utter_no_overdue")
+        # Told of a coming due date, the customer says they will pay: thanks, not "nothing overdue".
+        due_soon = tracker.get_slot("reminder_kind") == "due_soon"
+        dispatcher.utter_message(response="utter_reminder_noted" if due_soon else "utter_no_overdue")
         return step("done")
     if len(overdue) == 1:
         if _existing(dispatcher, tracker, "promise_to_pay", overdue[0]):
@@ -211,6 +227,8 @@ class ActionRouteRequest(BankAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in REMINDER_REPLIES and tracker.get_slot("reminder_kind"):
+            intent = REMINDER_REPLIES[intent]
         verified = bool(tracker.get_slot("verified"))
         resuming = tracker.latest_action_name == IDENTITY_FORM or intent == "inform"
         request: Optional[str] = tracker.get_slot("pending_request") if resuming else intent

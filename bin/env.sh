@@ -11,4 +11,4 @@ done
 export WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-4}"
 # Rasa's HTTP API (tracker events, /model/parse) takes this token; the console uses it too.
 # Without one, anyone who reaches port 5005 could write into conversations.
-export RASA_API_TOKEN="${RASA_API_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')}"
+export RASA_API_TOKEN="${RASA_API_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(24))')}"

@@ -2,9 +2,14 @@
 
 Same URL and JSON as Rasa's (``POST /webhooks/rest/webhook`` with ``sender`` and
 ``message``), but a malformed request gets a 400 instead of a 500, slash commands are
-limited to the assistant's own buttons, and a failure anywhere answers with an apology.
+limited to the assistant's own buttons, and a failure anywhere answers with an apology
+(channels/faults.py): 503 when the message was not taken and should be sent again.
+
+An optional ``message_id`` makes a client's retry safe: a message the conversation already
+holds is answered from the store, not handled twice (channels/retries.py).
 """
 import logging
+from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -13,12 +18,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import faults
 from channels.payload_guard import MAX_MESSAGE_CHARS, allowed_payloads, guard_text
+from channels.retries import handle_once
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
-APOLOGY = "抱歉，系统暂时有点忙，请稍后再试，或回复“转人工”由人工客服帮您处理。"
+MAX_MESSAGE_ID_CHARS = 128
 CUT_NOTICE = "您的消息较长，我先阅读了前{limit}个字。如还有补充，可以分几条发给我。"
 
 
@@ -40,16 +47,6 @@ class GuardedRestInput(RestInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         return cls(credentials.get("domain_path", "domain.yml"))
-
-    @staticmethod
-    async def _paused(request: Request, sender: str) -> bool:
-        """A person has taken over: the bot stays silent on purpose."""
-        try:
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-            return bool(tracker and tracker.is_paused())
-        except Exception:
-            logger.exception("conversation %s: could not read its tracker", sender)
-            return False
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
@@ -74,6 +71,10 @@ class GuardedRestInput(RestInput):
                 text = ""
             if not isinstance(text, str):
                 return _bad_request("message must be a string")
+            message_id = body.get("message_id")
+            if message_id is not None and (not isinstance(message_id, str)
+                                           or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS):
+                return _bad_request(f"message_id must be a string of 1 to {MAX_MESSAGE_ID_CHARS} characters")
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
 
             replies: List[Dict[str, Any]] = []
@@ -82,16 +83,23 @@ class GuardedRestInput(RestInput):
                 replies.append({"recipient_id": sender, "text": CUT_NOTICE.format(limit=MAX_MESSAGE_CHARS)})
             text = guard_text(text, allowed_payloads(self.domain_path))
 
+            agent = request.app.ctx.agent
+            faults.raise_store_errors(agent)
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-                )
-            except Exception:
-                logger.exception("conversation %s: the message could not be handled", sender)
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata,
+                                  message_id=message_id)
+            handler = partial(handle_once, agent) if message_id else on_new_message
+            turn = await faults.handle_turn(handler, message)
+            if not turn.taken:
+                # Not stored: a client may send it again (with the same message_id).
+                apology = faults.response_text(faults.NOT_TAKEN, self.domain_path)
+                replies.append({"recipient_id": sender, "text": apology})
+                return response.json(replies, status=503, headers={"Retry-After": "5"})
             replies.extend(collector.messages)
-            if not collector.messages and not await self._paused(request, sender):
-                replies.append({"recipient_id": sender, "text": APOLOGY})
+            paused = not collector.messages and await faults.is_paused(agent, sender)
+            apology = turn.apology(said_anything=bool(collector.messages), paused=paused)
+            if apology:
+                replies.append({"recipient_id": sender, "text": faults.response_text(apology, self.domain_path)})
             return response.json(replies)
 
         return webhook

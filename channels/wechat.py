@@ -6,7 +6,7 @@ anything else; bodies over 1 MB get 413, malformed or entity-bearing XML 400. A 
 ready within ``reply_timeout`` goes back passively (encrypted in safe mode); a slower
 one, and any later message, goes through the customer-service API off the event loop.
 WeChat retries unanswered messages: each MsgId is processed once and retries get the
-same reply.
+same reply. A part that fails gets the customer an apology (channels/faults.py).
 """
 import asyncio
 import logging
@@ -23,6 +23,7 @@ from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply, create_reply
 from wechatpy.utils import check_signature
 
+from channels import faults
 from channels.payload_guard import allowed_payloads, guard_text
 from channels.wechat_support import ConfiguredWeChatClient, MessageLedger
 
@@ -205,26 +206,35 @@ class WeChatInput(InputChannel):
             await self.ledger.remember_reply(key, reply)
             return reply
 
-        collector = CollectingOutputChannel()
-        user_message = UserMessage(text, collector, openid, input_channel=self.name(),
+        user_message = UserMessage(text, CollectingOutputChannel(), openid, input_channel=self.name(),
                                    metadata={"wechat_msg_id": key})
-        task = asyncio.create_task(on_new_message(user_message))
+        task = asyncio.create_task(self.answer(on_new_message, user_message, request))
         try:
-            await asyncio.wait_for(asyncio.shield(task), self.reply_timeout)
+            messages = await asyncio.wait_for(asyncio.shield(task), self.reply_timeout)
         except asyncio.TimeoutError:
             # Too slow for a passive reply: answer through the customer-service API when done.
-            task.add_done_callback(lambda _: asyncio.ensure_future(
-                self.output.send_messages(openid, collector.messages)))
+            task.add_done_callback(lambda done: asyncio.ensure_future(
+                self.output.send_messages(openid, done.result())))
             await self.ledger.remember_reply(key, "")
             return ""
-        except Exception:
-            logger.exception("WeChat message from %s could not be handled", openid[-6:])
-        reply_text, payloads = render_text(collector.messages)
+        reply_text, payloads = render_text(messages)
         if payloads:
             await self.ledger.offer(openid, payloads)
         reply = TextReply(message=message, content=reply_text).render() if reply_text else ""
         await self.ledger.remember_reply(key, reply)
         return reply
+
+    async def answer(self, on_new_message, message: UserMessage, request: Request) -> List[Dict[str, Any]]:
+        """The bot's messages for the customer's message, with an apology when a part failed."""
+        agent = request.app.ctx.agent
+        faults.raise_store_errors(agent)
+        turn = await faults.handle_turn(on_new_message, message)
+        messages = list(message.output_channel.messages)
+        paused = turn.taken and not messages and await faults.is_paused(agent, message.sender_id)
+        apology = turn.apology(said_anything=bool(messages), paused=paused)
+        if apology:
+            messages.append({"text": faults.response_text(apology, DOMAIN_PATH)})
+        return messages
 
     async def text_for(self, message, request: Request):
         """What Rasa reads for this message; a ChannelAnswer when the channel answers itself."""

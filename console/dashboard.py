@@ -51,7 +51,8 @@ def _user_events(since: datetime) -> List[Dict]:
     finally:
         engine.dispose()
     return [{"sender": r[0], "day": datetime.fromtimestamp(r[1], CHINA).date(), "intent": r[2],
-             "emotion": (json.loads(r[3]).get("parse_data") or {}).get("emotion") or {}} for r in rows]
+             "emotion": (json.loads(r[3]).get("parse_data") or {}).get("emotion") or {}} for r in rows
+            if not (r[2] or "").startswith("EXTERNAL_")]  # a reminder the bank sent is no customer message
 
 
 def dashboard(session: Session, today: date) -> Dict:

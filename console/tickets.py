@@ -8,10 +8,12 @@ from sqlalchemy.orm import Session
 
 from actions.account_snapshot import customer_snapshot
 from actions.clock import CHINA, as_china, now_in_china, today_in_china
+from actions.handoff_triggers import EXTERNAL_PREFIX
 from actions.masking import mask_numbers, mask_tail
 from actions.money import format_yuan
 from actions.policy import load_policy
 from loandb.models import AuditEntry, Customer, HandoffTicket, ServiceRequest
+from reminders.store import recent_reminders
 
 REASON_WORDS = {
     "self_harm": "自伤风险", "dispute": "对欠款有异议", "complaint": "投诉", "negative_emotion": "情绪激动",
@@ -23,6 +25,43 @@ REASON_WORDS = {
 STATUS_WORDS = {"open": "处理中", "resolved": "已结束", "pending_review": "审核中", "active": "已生效"}
 KIND_WORDS = {"deferral": "延期申请", "card_installment": "信用卡分期", "negotiated_plan": "协商还款",
               "promise_to_pay": "还款承诺", "penalty_waiver": "罚息减免", "payment_trace": "还款核查"}
+
+
+REMINDER_STATUS_WORDS = {"sending": "发送中", "sent": "已发送", "waiting": "待客户打开对话", "delivered": "已送达",
+                         "skipped": "未发送", "failed": "发送失败", "expired": "已撤回"}
+REMINDER_REASON_WORDS = {
+    "opted_out": "客户已退订", "ticket_open": "人工处理中", "promise_pending": "承诺还款日前不提醒",
+    "legal_collection": "已进入法律程序", "quiet_hours": "夜间免打扰", "no_channel": "没有可联系的渠道",
+    "send_failed": "多次发送失败", "daily_limit": "已达每日上限", "weekly_limit": "已达每周上限",
+    "customer_chatting": "客户正在对话", "paid": "已还款", "superseded": "已被新提醒取代",
+    "not_opened": "客户未打开对话", "rasa_unavailable": "对话服务不可用", "wechat_not_configured": "微信未配置",
+}
+CHANNEL_WORDS = {"wechat": "微信", "socketio": "网页", "rest": "App"}
+
+
+def reminder_occasion_words(occasion: str, days_from_due: int) -> str:
+    if days_from_due < 0:
+        return f"还款日前{-days_from_due}天"
+    if occasion == "grace_last_day":
+        return f"宽限期最后一天（逾期第{days_from_due}天）"
+    return f"逾期第{days_from_due}天"
+
+
+def reminder_rows(session: Session, customer_id: int) -> List[Dict[str, Any]]:
+    """The customer's latest reminders, sent or not, and why: for the agent, in plain words."""
+    rows = []
+    for reminder in recent_reminders(session, customer_id):
+        reason = reminder.reason or ""
+        if reason.startswith("wechat_") and reason not in REMINDER_REASON_WORDS:
+            reason_words = f"微信接口错误 {reason[len('wechat_'):]}"
+        else:
+            reason_words = REMINDER_REASON_WORDS.get(reason, reason)
+        rows.append({"at": as_china(reminder.decided_at).strftime("%m-%d %H:%M"),
+                     "occasion": reminder_occasion_words(reminder.occasion, reminder.days_from_due),
+                     "channel": CHANNEL_WORDS.get(reminder.channel or "", reminder.channel or "—"),
+                     "status": REMINDER_STATUS_WORDS.get(reminder.status, reminder.status),
+                     "reason": reason_words})
+    return rows
 
 
 def queue(session: Session) -> List[Dict[str, Any]]:
@@ -72,6 +111,7 @@ def customer_panel(session: Session, customer: Customer, reveal: Optional[str] =
         "tickets": [{"id": t.id, "reason": REASON_WORDS.get(t.reason, t.reason),
                      "status": STATUS_WORDS.get(t.status, t.status),
                      "created_at": as_china(t.created_at).strftime("%Y-%m-%d %H:%M")} for t in past],
+        "reminders": reminder_rows(session, customer.id),
     }
 
 
@@ -85,6 +125,10 @@ def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
         when = datetime.fromtimestamp(event.get("timestamp") or 0, CHINA).strftime("%H:%M:%S")
         relayed = ((event.get("data") or {}).get("custom") or {}).get("data") or {}  # an agent's web chat reply
         text = event.get("text") or relayed.get("text") or ""
+        if kind == "user" and text.startswith(EXTERNAL_PREFIX):
+            # A reminder the bank sent, not the customer's words; the bot's next line says it.
+            lines.append({"who": "bot", "time": when, "text": "（银行主动发送的还款提醒）", "agent": ""})
+            continue
         line = {"who": kind, "time": when, "text": mask_numbers(text)}
         if kind == "user":
             parse = event.get("parse_data") or {}

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     TypeDecorator,
@@ -242,3 +243,56 @@ class AuditEntry(Base):
     ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"))
     customer_id = Column(Integer, ForeignKey("customers.id"))
     at = Column(DateTime(timezone=True), nullable=False)
+
+
+class CustomerConversation(Base):
+    """A conversation in which a customer passed the identity check: where a web or REST
+    customer can be reached later (a WeChat customer is reached by the bound openid)."""
+
+    __tablename__ = "customer_conversations"
+
+    id = Column(Integer, primary_key=True)
+    # One customer per conversation: whoever verified in it last.
+    conversation_id = Column(String(128), nullable=False, unique=True)
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = Column(String(30), nullable=False)  # socketio, rest, wechat
+    verified_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class ReminderPreference(Base):
+    """A customer who replied 退订 gets no reminders until they reply 订阅."""
+
+    __tablename__ = "reminder_preferences"
+
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    opted_out = Column(Boolean, nullable=False)
+    changed_at = Column(DateTime(timezone=True), nullable=False)
+    conversation_id = Column(String(128))  # where the customer said so
+
+
+REMINDER_OCCASIONS = ("due_soon", "overdue", "grace_last_day")
+REMINDER_STATUSES = ("sending", "sent", "waiting", "delivered", "skipped", "failed", "expired")
+
+
+class Reminder(Base):
+    """One reminder the scheduler decided on: sent, waiting for a web customer to open the
+    chat, delivered, or skipped or failed with the reason. Agents see these on the panel."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_customer_decided", "customer_id", "decided_at"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False)
+    occasion = Column(String(20), nullable=False)  # one of REMINDER_OCCASIONS
+    due_date = Column(Date, nullable=False)
+    days_from_due = Column(Integer, nullable=False)  # -3 before the due date, 1 / 3 / 7 after
+    decided_at = Column(DateTime(timezone=True), nullable=False)  # China time
+    status = Column(String(20), nullable=False)  # one of REMINDER_STATUSES
+    reason = Column(String(40))  # why it was skipped, failed or expired
+    channel = Column(String(30))  # wechat, socketio, rest
+    conversation_id = Column(String(128), index=True)
+    delivered_at = Column(DateTime(timezone=True))
+    # Set while the reminder counts as sent (sending, sent, waiting, delivered): unique, so one
+    # occasion reaches a customer once even when two schedulers run at the same moment.
+    claim = Column(String(80), unique=True)

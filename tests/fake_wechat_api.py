@@ -1,5 +1,5 @@
 """A stand-in for WeChat's API on loopback: issues access tokens and records the
-customer-service messages it is asked to send."""
+customer-service and template messages it is asked to send."""
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 class FakeWeChatAPI:
     def __init__(self) -> None:
         self.sent: List[dict] = []
+        self.templates: List[dict] = []  # template messages (reminders)
         self.token_requests = 0
         api = self
 
@@ -44,6 +45,15 @@ class FakeWeChatAPI:
                         return
                     api.sent.append(body)
                     self._json({"errcode": 0, "errmsg": "ok"})
+                elif url.path.endswith("/message/template/send"):
+                    if parse_qs(url.query).get("access_token") != ["FAKE_TOKEN"]:
+                        self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                        return
+                    if body.get("touser") == "o43004":  # the customer no longer follows the account
+                        self._json({"errcode": 43004, "errmsg": "require subscribe"})
+                        return
+                    api.templates.append(body)
+                    self._json({"errcode": 0, "errmsg": "ok", "msgid": len(api.templates)})
                 else:
                     self._json({"errcode": 404, "errmsg": "no such api"})
 
@@ -58,6 +68,9 @@ class FakeWeChatAPI:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def templates_to(self, openid: str) -> List[dict]:
+        return [m for m in self.templates if m.get("touser") == openid]
 
     def texts_to(self, openid: str) -> List[str]:
         return [m["text"]["content"] for m in self.sent if m.get("touser") == openid and m.get("msgtype") == "text"]

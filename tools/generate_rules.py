@@ -13,10 +13,11 @@ RULES = Path(__file__).resolve().parent.parent / "data" / "rules"
 ROUTED = ["ask_overdue_status", "ask_credit_impact", "ask_penalty", "ask_repayment_method", "inform",
           "request_deferral", "request_installment", "promise_to_pay", "request_penalty_waiver",
           "report_payment_made"]
-# Answered in one turn wherever they come (mirrors data/rules/chitchat.yml and needs.yml).
+# Answered in one turn wherever they come (mirrors data/rules/chitchat.yml, needs.yml and reminders.yml).
 SINGLE_TURN = {
     "greet": "utter_greet", "thank": "utter_you_are_welcome", "out_of_scope": "utter_out_of_scope",
     "explain_hardship": "utter_explain_hardship", "nlu_fallback": "action_handle_fallback",
+    "stop_reminders": "action_stop_reminders", "resume_reminders": "action_resume_reminders",
 }
 # End the form; a person takes the complaint or the request for one.
 ENDING = {"goodbye": "utter_goodbye", "request_human": "action_handoff", "complain": "action_handoff"}

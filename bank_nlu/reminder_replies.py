@@ -1,0 +1,57 @@
+"""An exact 退订 / TD (or 订阅 / 恢复提醒) reply, as a Rasa graph component.
+
+Stopping reminders must not depend on a classifier's guess: a message that is exactly
+one of the policy's ``opt_out_words`` (or ``opt_in_words``), ignoring case, spaces and
+punctuation, is ``stop_reminders`` (or ``resume_reminders``) with full confidence.
+Anything else is left as the classifiers had it. Put it after FallbackClassifier.
+"""
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from actions.policy import ReminderRules, load_policy
+
+STOP = "stop_reminders"
+RESUME = "resume_reminders"
+
+
+def _bare(text: str) -> str:
+    """Upper case, without spaces or punctuation: '退订。' and ' td ' are 退订 and TD."""
+    normalized = unicodedata.normalize("NFKC", text or "")
+    return "".join(c for c in normalized if not c.isspace() and not unicodedata.category(c).startswith("P")).upper()
+
+
+def reply_intent(text: str, rules: ReminderRules) -> Optional[str]:
+    bare = _bare(text)
+    if bare in {_bare(word) for word in rules.opt_out_words}:
+        return STOP
+    if bare in {_bare(word) for word in rules.opt_in_words}:
+        return RESUME
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ReminderReplyClassifier(GraphComponent):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "ReminderReplyClassifier":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        rules = load_policy().reminders  # read per call (cached): the words live in policy.yml
+        for message in messages:
+            intent = reply_intent(message.get(TEXT) or "", rules)
+            if intent is None:
+                continue
+            message.set(INTENT, {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}],
+                        add_to_output=True)
+        return messages

@@ -1,0 +1,316 @@
+"""Load test of the production set-up (not a test): simulated customers talk to the balancer
+over REST for a fixed time, then every message is looked up in the tracker store.
+
+    bin/load-test                              # 200 customers for 60 s on 2 Rasa instances
+    bin/load-test --customers 50 --duration 20 --rasa-instances 3
+
+Each customer runs the demo customers' journeys one after another (a new conversation
+each time), with a pause to read between messages. Every message carries a message_id; on
+a 5xx or a broken connection it is sent again with the same id, as a careful app would.
+Results go to benchmarks/results/load-<time>.json and .md, and are printed.
+"""
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import aiohttp
+
+from launcher import ROOT
+from launcher.production import (Ports, ProductionSettings, database_url_in_schema, ensure_schema,
+                                 production_servers)
+
+RESULTS = ROOT / "benchmarks" / "results"
+IDENTITIES = ["身份证后四位3021，手机尾号8866", "452X 5521", "手机尾号0019，身份证后四位7788"]  # 张伟, 李娜, 王强
+# The demo customers' journeys: account questions after an identity check, a promise to
+# pay, and messages needing no account at all. "{identity}" is one demo customer's digits.
+FLOWS: Dict[str, List[str]] = {
+    "debt": ["我现在欠多少钱", "{identity}", "罚息是多少", "会影响征信吗", "怎么还款"],
+    "penalty": ["罚息怎么算的", "{identity}", "逾期几天了"],
+    "credit_report": ["逾期会上征信吗", "{identity}", "征信多久能恢复", "谢谢"],
+    "repayment": ["怎么还款", "可以用微信还吗", "谢谢"],
+    "promise_to_pay": ["我月底先还两千", "452X 5521", "/affirm"],
+    "small_talk": ["你好", "今天天气怎么样", "转人工"],
+}
+RETRY_STATUSES = {502, 503, 504}
+MESSAGE_DEADLINE_S = 60  # a message still not answered after this counts as an error
+
+
+@dataclass
+class Sent:
+    """One customer message and what became of it."""
+
+    sender: str
+    message_id: str
+    text: str
+    flow: str
+    answered: bool = False
+    latency_s: float = 0.0  # from the first attempt to the answer, retries included
+    attempts: int = 0
+    apologised: bool = False
+    answered_at: float = 0.0  # time.monotonic()
+
+
+@dataclass
+class LoadRun:
+    customers: int
+    duration_s: float
+    elapsed_s: float = 0.0
+    messages: List[Sent] = field(default_factory=list)
+    failures: Counter = field(default_factory=Counter)  # why attempts failed
+
+
+async def send(session: aiohttp.ClientSession, url: str, message: Sent, run: LoadRun,
+               apologies: List[str]) -> None:
+    started = time.perf_counter()
+    delay = 0.5
+    while time.perf_counter() - started < MESSAGE_DEADLINE_S:
+        message.attempts += 1
+        try:
+            async with session.post(f"{url}/webhooks/rest/webhook", json={
+                    "sender": message.sender, "message": message.text, "message_id": message.message_id}) as resp:
+                if resp.status == 200:
+                    body = await resp.json(content_type=None)
+                    message.answered, message.latency_s = True, time.perf_counter() - started
+                    message.answered_at = time.monotonic()
+                    message.apologised = any(reply.get("text") in apologies for reply in body)
+                    return
+                run.failures[f"HTTP {resp.status}"] += 1
+                if resp.status not in RETRY_STATUSES:
+                    return
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            run.failures[error.__class__.__name__] += 1
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 4)
+
+
+async def customer(index: int, url: str, run: LoadRun, deadline: float, think_s: float, prefix: str,
+                   apologies: List[str], session: aiohttp.ClientSession) -> None:
+    rng = random.Random(index)
+    await asyncio.sleep(rng.uniform(0, min(5.0, think_s * 3)))  # customers do not all arrive at once
+    conversation = 0
+    while time.monotonic() < deadline:
+        flow = rng.choice(list(FLOWS))
+        sender = f"{prefix}-{index}-{conversation}"
+        conversation += 1
+        identity = rng.choice(IDENTITIES)
+        for text in FLOWS[flow]:
+            if time.monotonic() >= deadline:
+                return
+            message = Sent(sender, uuid.uuid4().hex, text.format(identity=identity), flow)
+            run.messages.append(message)
+            await send(session, url, message, run, apologies)
+            if not message.answered:
+                break  # this customer gives up on the conversation
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
+
+
+async def run_customers(url: str, customers: int, duration_s: float, think_s: float = 1.0,
+                        prefix: Optional[str] = None) -> LoadRun:
+    """``customers`` simulated customers for ``duration_s``; messages in flight are finished."""
+    from channels.faults import NOT_ANSWERED, NOT_TAKEN, response_text
+
+    run = LoadRun(customers, duration_s)
+    prefix = prefix or f"load-{uuid.uuid4().hex[:8]}"
+    apologies = [response_text(NOT_TAKEN), response_text(NOT_ANSWERED)]
+    connector = aiohttp.TCPConnector(limit=customers + 10)
+    timeout = aiohttp.ClientTimeout(total=MESSAGE_DEADLINE_S)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        started = time.monotonic()
+        deadline = started + duration_s
+        await asyncio.gather(*(customer(i, url, run, deadline, think_s, prefix, apologies, session)
+                               for i in range(customers)))
+        run.elapsed_s = time.monotonic() - started
+    return run
+
+
+def stored_user_messages(tracker_db_url: str, senders: List[str]) -> Dict[str, List[str]]:
+    """Each conversation's customer messages in the tracker store, as message ids in order."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(tracker_db_url)
+    stored: Dict[str, List[str]] = {}
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id = ANY(:senders) ORDER BY id"
+        ), {"senders": senders})
+        for sender, data in rows:
+            stored.setdefault(sender, []).append(json.loads(data).get("message_id"))
+    engine.dispose()
+    return stored
+
+
+def check_against_tracker(run: LoadRun, tracker_db_url: str) -> Dict[str, int]:
+    """Lost: answered but not stored. Duplicated: stored twice. Out of order: not as sent."""
+    senders = sorted({message.sender for message in run.messages})
+    stored = stored_user_messages(tracker_db_url, senders)
+    lost = duplicated = out_of_order = 0
+    for sender in senders:
+        ids = stored.get(sender, [])
+        counts = Counter(ids)
+        duplicated += sum(count - 1 for count in counts.values() if count > 1)
+        answered = [m.message_id for m in run.messages if m.sender == sender and m.answered]
+        lost += sum(1 for message_id in answered if message_id not in counts)
+        if [message_id for message_id in dict.fromkeys(ids) if message_id in answered] != answered:
+            out_of_order += 1
+    return {"lost": lost, "duplicated": duplicated, "conversations_out_of_order": out_of_order}
+
+
+def percentile(samples: List[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def summary(run: LoadRun, check: Dict[str, int]) -> dict:
+    answered = [m for m in run.messages if m.answered]
+    latencies = [m.latency_s for m in answered]
+    return {
+        "customers": run.customers,
+        "duration_s": run.duration_s,
+        "elapsed_s": round(run.elapsed_s, 1),
+        "messages_sent": len(run.messages),
+        "messages_answered": len(answered),
+        "throughput_msgs_per_s": round(len(answered) / run.elapsed_s, 1) if run.elapsed_s else 0.0,
+        "latency_p50_ms": round(percentile(latencies, 0.5) * 1000),
+        "latency_p95_ms": round(percentile(latencies, 0.95) * 1000),
+        "latency_p99_ms": round(percentile(latencies, 0.99) * 1000),
+        "latency_mean_ms": round(statistics.mean(latencies) * 1000) if latencies else 0,
+        "errors": len(run.messages) - len(answered),
+        "retried_messages": sum(1 for m in run.messages if m.attempts > 1),
+        "failed_attempts": dict(run.failures),
+        "apologies": sum(1 for m in answered if m.apologised),
+        "conversations": len({m.sender for m in run.messages}),
+        "messages_per_flow": dict(Counter(m.flow for m in run.messages)),
+        **check,
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and of its children (nginx's workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process has just exited
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def tier_cpu(setup) -> Dict[str, float]:
+    """CPU seconds used so far by each tier, for sizing: how many instances a load needs."""
+    tiers = {"rasa": setup.rasa_instances, "actions": setup.action_servers, "nginx": [setup.nginx]}
+    return {tier: sum(cpu_seconds(service.process.pid) for service in services)
+            for tier, services in tiers.items()}
+
+
+def to_markdown(result: dict) -> str:
+    lines = [
+        f"# Load test {result['started_at']} (commit {result['commit']}, {result['cpu_count']} cores)",
+        "",
+        f"{result['customers']} simulated customers for {result['duration_s']} s on {result['rasa_instances']} "
+        f"Rasa instances and {result['action_servers']} action servers behind nginx; PostgreSQL, Redis lock "
+        f"store; {result['think_s']} s mean pause between a customer's messages.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+    ]
+    for key in ("messages_answered", "throughput_msgs_per_s", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
+                "errors", "lost", "duplicated", "conversations_out_of_order", "apologies", "retried_messages",
+                "conversations", "cpu_seconds_per_message"):
+        lines.append(f"| {key} | {result.get(key)} |")
+    lines += ["", f"Failed attempts (retried): {result['failed_attempts'] or 'none'}.",
+              f"CPU seconds during the run, by tier: {result['cpu_seconds']}.",
+              f"Load average before / after: {result['load_average'][0]} / {result['load_average'][1]} "
+              "(other work on the machine shares its cores)."]
+    return "\n".join(lines) + "\n"
+
+
+def commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip() or "uncommitted"
+
+
+def seeded_schema(base_url: str) -> str:
+    from actions.clock import today_in_china
+    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.session import session_scope
+
+    schema = f"load_{uuid.uuid4().hex[:10]}"
+    ensure_schema(base_url, schema)
+    url = database_url_in_schema(base_url, schema)
+    create_schema(url)
+    with session_scope(url) as session:
+        reset_demo_customers(session, today_in_china())
+    return schema
+
+
+def drop_schema(base_url: str, schema: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(base_url)
+    connection.autocommit = True
+    connection.cursor().execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds a customer reads before answering")
+    parser.add_argument("--rasa-instances", type=int, default=2)
+    parser.add_argument("--database", default=os.environ.get("LOAD_TEST_DB_URL", "postgresql://root@127.0.0.1:5432/test"),
+                        help="PostgreSQL to use; the run gets a schema of its own, dropped afterwards")
+    parser.add_argument("--redis", default=os.environ.get("LOAD_TEST_REDIS_URL", "redis://127.0.0.1:6379/2"))
+    args = parser.parse_args()
+
+    schema = seeded_schema(args.database)
+    database_url = database_url_in_schema(args.database, schema)
+    try:
+        with tempfile.TemporaryDirectory(prefix="load-") as work:
+            settings = ProductionSettings(
+                database_url=database_url, redis_url=args.redis, redis_prefix=f"load{uuid.uuid4().hex[:8]}",
+                ports=Ports.free(args.rasa_instances), work_dir=Path(work), console=False)
+            with production_servers(settings) as setup:
+                print(f"==> {args.customers} customers for {args.duration:.0f} s on {setup.rasa_url}", flush=True)
+                asyncio.run(run_customers(setup.rasa_url, 6, 5, think_s=0.2))  # warm-up, not counted
+                before = tier_cpu(setup)
+                started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                load_before = os.getloadavg()[0]
+                run = asyncio.run(run_customers(setup.rasa_url, args.customers, args.duration, args.think))
+                cpu = {tier: round(seconds - before[tier], 1) for tier, seconds in tier_cpu(setup).items()}
+            result = {
+                "started_at": started_at, "commit": commit(), "cpu_count": os.cpu_count(),
+                "rasa_instances": args.rasa_instances, "action_servers": len(settings.ports.action_servers),
+                "think_s": args.think, **summary(run, check_against_tracker(run, database_url)),
+                "cpu_seconds": cpu, "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            }
+            result["cpu_seconds_per_message"] = {
+                tier: round(seconds / max(1, result["messages_answered"]), 4) for tier, seconds in cpu.items()}
+            result["messages"] = [asdict(m) for m in run.messages if not m.answered or m.attempts > 1]
+    finally:
+        drop_schema(args.database, schema)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = result["started_at"].replace(":", "")
+    (RESULTS / f"load-{stamp}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    markdown = to_markdown(result)
+    (RESULTS / f"load-{stamp}.md").write_text(markdown, encoding="utf-8")
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
