@@ -11,6 +11,7 @@ same reply. A part that fails gets the customer an apology (channels/faults.py).
 import asyncio
 import logging
 import unicodedata
+from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -25,6 +26,7 @@ from wechatpy.utils import check_signature
 
 from channels import faults
 from channels.payload_guard import allowed_payloads, guard_text
+from channels.retries import handle_once
 from channels.wechat_support import ConfiguredWeChatClient, MessageLedger
 
 logger = logging.getLogger(__name__)
@@ -195,8 +197,14 @@ class WeChatInput(InputChannel):
         """The passive reply XML for a message, or '' when there is none (yet)."""
         openid = message.source
         key = str(getattr(message, "id", None) or f"{openid}:{message.create_time}")
-        if not await self.ledger.claim(key):
-            return await self.ledger.reply_to_retry(key, self.reply_timeout) or ""
+        retry = not await self.ledger.claim(key)
+        if retry:
+            earlier = await self.ledger.reply_to_retry(key, self.reply_timeout)
+            if earlier is not None:
+                return earlier
+            # No reply was ever recorded: the instance that took the first delivery may have
+            # died with it. Handled once more, but only if the conversation lacks the message.
+            logger.warning("WeChat retry of a message with no recorded reply: checking the conversation")
         text = await self.text_for(message, request)
         if text is None:  # unsubscribe: nothing to say
             await self.ledger.remember_reply(key, "")
@@ -207,8 +215,9 @@ class WeChatInput(InputChannel):
             return reply
 
         user_message = UserMessage(text, CollectingOutputChannel(), openid, input_channel=self.name(),
-                                   metadata={"wechat_msg_id": key})
-        task = asyncio.create_task(self.answer(on_new_message, user_message, request))
+                                   metadata={"wechat_msg_id": key}, message_id=key)
+        handler = partial(handle_once, request.app.ctx.agent) if retry else on_new_message
+        task = asyncio.create_task(self.answer(handler, user_message, request))
         try:
             messages = await asyncio.wait_for(asyncio.shield(task), self.reply_timeout)
         except asyncio.TimeoutError:

@@ -10,7 +10,7 @@ import requests
 
 from console.rasa_api import RasaAPI
 from tests.conftest import WECHAT_TOKEN
-from tests.production.conftest import WebChat, new_sender, texts
+from tests.production.conftest import REDIS_DB, WebChat, new_sender, texts
 from tests.test_wechat import message_xml, signature
 
 pytestmark = pytest.mark.production
@@ -61,3 +61,19 @@ def test_a_rest_retry_on_the_other_instance_is_answered_from_the_store(productio
     assert first.status_code == retry.status_code == 200
     assert "12,000.00元" in texts(first) and retry.json() == first.json()
     assert production.customer_messages(sender) == ["我现在欠多少钱", "3021 8866"]
+
+
+def test_a_wechat_retry_of_a_message_lost_with_its_instance_is_handled(production):
+    """The instance that took the first delivery died before storing or answering it: the
+    retry finds it claimed in Redis but with no reply, and the conversation without it."""
+    openid = f"oPROD_{uuid.uuid4().hex[:12]}"
+    msg_id = random.randrange(10**15, 10**16)
+    production.redis.client(REDIS_DB).set(f"wechat:msg:{msg_id}", "1", ex=600)  # the dead claim
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
+    params = {"signature": signature(timestamp, nonce, WECHAT_TOKEN), "timestamp": timestamp, "nonce": nonce}
+    retry = requests.post(f"{production.instance_urls[1]}/webhooks/wechat/webhook", params=params,
+                          data=message_xml(openid, "怎么还款", msg_id=msg_id).encode(), timeout=30)
+    assert retry.status_code == 200
+    assert production.customer_messages(openid) == ["怎么还款"]
+    bot_texts = [event.get("text") for event in production.events(openid) if event["event"] == "bot"]
+    assert bot_texts and all(bot_texts)
