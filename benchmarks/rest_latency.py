@@ -1,28 +1,46 @@
 """Benchmark of the running assistant (not a test): NLU parse and full REST turn latency,
-throughput with concurrent conversations, start-up time and memory.
+throughput with 1, 20 and 100 conversations at once, start-up time, peak memory of both
+servers, training time and model size, and where the time of a turn goes.
 
-    bin/benchmark            # results in benchmarks/results/ as JSON and Markdown
+    bin/benchmark                    # everything, about 15 minutes on 2 cores
+    bin/benchmark --skip-training    # without timing a training (model size of the latest model)
+    bin/benchmark --modes after      # only the current code, not the "before" as well
 
-Each turn of the REST benchmark is a verified customer asking what they owe, so the
-action server reads the loan database on every turn.
+Results go to benchmarks/results/<time>/ (results.json, report.md, latency.png,
+stages.png, profile-*.txt), stamped with the core count, the commit and the load average.
+
+Each turn of the REST benchmark is a verified customer asking what they owe, the penalty,
+the credit impact or how to repay, so the action server reads the loan database every turn.
+The measurements run twice, "before" with Rasa's own check of action answers
+(RASA_ACTION_SCHEMA_CACHE=0, see dialogue/action_calls.py) and "after" with the cached one.
 """
 import argparse
 import asyncio
 import json
 import os
 import platform
-import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List
 
 import aiohttp
 import requests
 
 from actions.clock import today_in_china
+from benchmarks.measure import machine_stamp, memory_mb, summary_ms
+from benchmarks.turn_profile import (
+    IDENTITIES,
+    OTHER,
+    QUESTIONS,
+    TOP_LEVEL,
+    load_agent,
+    profile_turns,
+)
+from dialogue.action_calls import SWITCH
 from launcher import ROOT, latest_model, running_servers
 from loandb.seed import add_random_customers, create_schema, reset_demo_customers
 from loandb.session import session_scope
@@ -33,33 +51,7 @@ NLU_TEXTS = [
     "我下周五一定还三千块", "我昨天已经还了怎么还显示逾期", "可以用微信还吗", "我失业三个月了",
     "转人工", "你好", "谢谢", "今天天气怎么样", "身份证后四位3021，手机尾号8866",
 ]
-DEMO_IDENTITIES = ["3021 8866", "452X 5521", "7788 0019"]
-QUESTIONS = ["我现在欠多少钱", "罚息是多少", "会影响征信吗", "怎么还款"]
-
-
-def percentile(samples: List[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def summary_ms(samples: List[float]) -> Dict[str, float]:
-    return {
-        "samples_ms": [round(x * 1000, 1) for x in samples],
-        "p50_ms": round(percentile(samples, 0.5) * 1000, 1),
-        "p95_ms": round(percentile(samples, 0.95) * 1000, 1),
-        "mean_ms": round(statistics.mean(samples) * 1000, 1),
-        "count": len(samples),
-    }
-
-
-def memory_mb(pid: int) -> Dict[str, float]:
-    """Resident and peak resident memory of a process, from /proc."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = round(int(rest.split()[0]) / 1024, 1)
-    return {"rss_mb": values.get("VmRSS", 0.0), "peak_rss_mb": values.get("VmHWM", 0.0)}
+MODES = {"before": "0", "after": "1"}  # the value of RASA_ACTION_SCHEMA_CACHE
 
 
 async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> float:
@@ -70,121 +62,236 @@ async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) 
     return time.perf_counter() - started
 
 
-async def conversation(session, url: str, index: int, turns: int, latencies: List[float]) -> None:
+async def conversation(session, url: str, index: int, turns: int, latencies: list[float]) -> None:
     sender = f"bench-{index}-{time.time_ns()}"
-    await say(session, url, sender, "我现在欠多少钱")
-    await say(session, url, sender, DEMO_IDENTITIES[index % len(DEMO_IDENTITIES)])
+    # Every turn counts, the request and the identity check included.
+    latencies.append(await say(session, url, sender, "我现在欠多少钱"))
+    latencies.append(await say(session, url, sender, IDENTITIES[index % len(IDENTITIES)]))
     for turn in range(turns):
         latencies.append(await say(session, url, sender, QUESTIONS[turn % len(QUESTIONS)]))
 
 
-async def concurrent_turns(url: str, conversations: int, turns: int) -> Dict[str, float]:
-    latencies: List[float] = []
-    timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+async def concurrent_turns(url: str, conversations: int, turns: int) -> dict[str, object]:
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=0)  # one connection per conversation, as with real clients
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300), connector=connector) as session:
         started = time.perf_counter()
         await asyncio.gather(*(conversation(session, url, i, turns, latencies) for i in range(conversations)))
         elapsed = time.perf_counter() - started
-    # Throughput counts every turn, the two identity turns included.
-    total_turns = conversations * (turns + 2)
-    return {"conversations": conversations, "turns_per_s": round(total_turns / elapsed, 1), **summary_ms(latencies)}
+    return {"conversations": conversations, "turns_per_s": round(len(latencies) / elapsed, 1),
+            "seconds": round(elapsed, 1), **summary_ms(latencies)}
 
 
-def nlu_latency(url: str, rounds: int) -> Dict[str, float]:
+def nlu_latency(url: str, rounds: int) -> dict[str, object]:
     samples = []
     with requests.Session() as session:
         for i in range(rounds):
             started = time.perf_counter()
-            session.post(f"{url}/model/parse", json={"text": NLU_TEXTS[i % len(NLU_TEXTS)]}, timeout=30).raise_for_status()
+            session.post(f"{url}/model/parse", json={"text": NLU_TEXTS[i % len(NLU_TEXTS)]},
+                         timeout=30).raise_for_status()
             samples.append(time.perf_counter() - started)
     return summary_ms(samples)
 
 
+def timed_training(work: Path) -> dict[str, object]:
+    """A full `rasa train` of this project into a scratch directory."""
+    rasa = str(Path(sys.executable).parent / "rasa")
+    started = time.perf_counter()
+    subprocess.run([rasa, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+                    "--out", str(work), "--fixed-model-name", "benchmark", "--quiet"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return {"training_s": round(time.perf_counter() - started, 1), "model": work / "benchmark.tar.gz"}
+
+
+def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, dict[str, object]]:
+    """Every latency and memory figure for each mode. Both server pairs run at once and the
+    measurements alternate between them, so a change in the machine's load hits both."""
+    modes: dict[str, dict[str, object]] = {}
+    with ExitStack() as stack:
+        servers = {}
+        for mode in args.modes:
+            (work / mode).mkdir()
+            servers[mode] = stack.enter_context(
+                running_servers(work / mode, loans_url, model, extra_env={SWITCH: MODES[mode]}))
+            print(f"[{mode}] servers up in {servers[mode].startup_seconds:.1f} s", flush=True)
+            modes[mode] = {"startup_s": round(servers[mode].startup_seconds, 1), "rest_turns": []}
+        for mode, running in servers.items():
+            modes[mode]["nlu_parse"] = nlu_latency(running.rasa_url, args.nlu_rounds)
+            asyncio.run(concurrent_turns(running.rasa_url, 2, 3))  # warm-up
+        for conversations in args.concurrency:
+            turns = args.single_turns if conversations == 1 else args.turns
+            for mode, running in servers.items():
+                row = asyncio.run(concurrent_turns(running.rasa_url, conversations, turns))
+                print(f"[{mode}] {conversations} conversations: {row['turns_per_s']} turns/s, "
+                      f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms", flush=True)
+                modes[mode]["rest_turns"].append(row)
+        for mode, running in servers.items():
+            modes[mode]["memory"] = {"rasa": memory_mb(running.rasa_pid), "actions": memory_mb(running.actions_pid)}
+        if args.profile_turns:
+            # One processor in this process, the same action server; only the check differs.
+            last = list(servers)[-1]
+            agent = load_agent(model, yaml_action_url(work / last / "endpoints.yml"), work / "profile-tracker.db")
+            stages = profile_turns(agent, {mode: mode == "after" for mode in servers}, turns=args.profile_turns)
+            for mode, measured in stages.items():
+                modes[mode]["stages"] = measured
+                print(f"[{mode}] ms per turn: {measured['ms_per_turn']}", flush=True)
+    return modes
+
+
+def yaml_action_url(endpoints: Path) -> str:
+    import yaml
+
+    return yaml.safe_load(endpoints.read_text())["action_endpoint"]["url"]
+
+
 def latency_plot(result: dict, path: Path) -> None:
-    """Latency distributions of the measured rows, side by side."""
+    """REST turn latency by number of conversations, before and after, and NLU parse."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = {"NLU parse": result["nlu_parse"], "1 conversation": result["rest_turn_single"],
-            **{f"{r['conversations']} conversations": r for r in result["rest_turn_concurrent"]}}
-    figure, axis = plt.subplots(figsize=(8, 4))
-    axis.boxplot([r["samples_ms"] for r in rows.values()], labels=list(rows), showfliers=False)
-    axis.set_ylabel("ms")
-    axis.set_title(f"Latency ({result['cpu_count']} cores, commit {result['commit']})")
+    modes = result["modes"]
+    labels = [f"NLU parse\n{mode}" for mode in modes]
+    samples = [measured["nlu_parse"]["samples_ms"] for measured in modes.values()]
+    for index, row in enumerate(next(iter(modes.values()))["rest_turns"]):
+        for mode, measured in modes.items():
+            labels.append(f"REST, {row['conversations']} conv.\n{mode}")
+            samples.append(measured["rest_turns"][index]["samples_ms"])
+    figure, axis = plt.subplots(figsize=(10, 4.5))
+    axis.boxplot(samples, labels=labels, showfliers=False,
+                 whis=(5, 95))
+    axis.set_yscale("log")
+    axis.set_ylabel("ms (log scale; whiskers p5-p95)")
+    stamp = result["stamp"]
+    axis.set_title(f"Latency, {stamp['cpu_count']} cores, commit {stamp['commit'][:10]}"
+                   f"{' (dirty)' if stamp['dirty'] else ''}")
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
 
 
-def commit() -> str:
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return result.stdout.strip() or "uncommitted"
+def stages_plot(result: dict, path: Path) -> None:
+    """Milliseconds per turn in each stage, before and after, stacked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    modes = [m for m in result["modes"] if "stages" in result["modes"][m]]
+    if not modes:
+        return
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    stages = [*TOP_LEVEL, OTHER]
+    bottoms = [0.0] * len(modes)
+    for stage in stages:
+        values = [result["modes"][m]["stages"]["ms_per_turn"][stage] for m in modes]
+        axis.bar(modes, values, bottom=bottoms, label=stage)
+        bottoms = [b + v for b, v in zip(bottoms, values)]
+    axis.set_ylabel("ms per turn (one conversation at a time)")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
 
 
 def to_markdown(result: dict) -> str:
-    rows = [
-        ("NLU parse", result["nlu_parse"]),
-        ("REST turn, 1 conversation", result["rest_turn_single"]),
-        *[(f"REST turn, {r['conversations']} conversations", r) for r in result["rest_turn_concurrent"]],
-    ]
+    stamp, modes = result["stamp"], result["modes"]
+    names = list(modes)
     lines = [
-        f"# Benchmark {result['started_at']} (commit {result['commit']}, {result['cpu_count']} cores)",
+        f"# Benchmark {result['started_at']}",
         "",
-        "| measurement | p50 ms | p95 ms | turns/s |",
-        "|---|---|---|---|",
-    ]
-    for name, row in rows:
-        lines.append(f"| {name} | {row['p50_ms']} | {row['p95_ms']} | {row.get('turns_per_s', '')} |")
-    memory = result["memory"]
-    lines += [
+        (f"Commit `{stamp['commit']}`{' with uncommitted changes' if stamp['dirty'] else ''}, "
+        f"{stamp['cpu_count']} cores, Python {result['python']}; load average "
+        f"{stamp['load_average']} at the start, {result['load_average_end']} at the end "
+        "(other work on the machine makes every figure slower and noisier)."),
         "",
-        f"Start-up of both servers: {result['startup_s']} s. Model size: {result['model_mb']} MB.",
-        f"Rasa server memory: {memory['rasa']['rss_mb']} MB (peak {memory['rasa']['peak_rss_mb']} MB); "
-        f"action server: {memory['actions']['rss_mb']} MB (peak {memory['actions']['peak_rss_mb']} MB).",
+        ("before: Rasa's own check of every action answer (schema re-checked each call); "
+        "after: the check with the schema checked once (dialogue/action_calls.py)."),
+        "",
+        "| measurement | " + " | ".join(f"{m} p50 ms | {m} p95 ms | {m} turns/s" for m in names) + " |",
+        "|---|" + "---|---|---|" * len(names),
     ]
+
+    def cells(row: dict | None) -> str:
+        if row is None:
+            return " | | "
+        return f"{row['p50_ms']} | {row['p95_ms']} | {row.get('turns_per_s', '')}"
+
+    lines.append("| NLU parse (`/model/parse`) | " + " | ".join(cells(modes[m]["nlu_parse"]) for m in names) + " |")
+    for index, row in enumerate(modes[names[0]]["rest_turns"]):
+        lines.append(f"| REST turn, {row['conversations']} conversation{'s' if row['conversations'] > 1 else ''}"
+                     " at once | " + " | ".join(cells(modes[m]["rest_turns"][index]) for m in names) + " |")
+    lines += ["", "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines.append("| start-up of both servers, s | " + " | ".join(str(modes[m]["startup_s"]) for m in names) + " |")
+    for server in ("rasa", "actions"):
+        lines.append(f"| peak memory (VmHWM) of the {server} server, MB | "
+                     + " | ".join(str(modes[m]["memory"][server]["peak_rss_mb"]) for m in names) + " |")
+    training = result["training"]
+    lines += ["", "Training (`rasa train`, NLU and dialogue): "
+              + (f"{training['training_s']} s" if training.get("training_s") else "not timed (--skip-training)")
+              + f". Model size: {training['model_mb']} MB."]
+    staged = [m for m in names if "stages" in modes[m]]
+    if staged:
+        stage_names = list(modes[staged[0]]["stages"]["ms_per_turn"])
+        lines += ["", "## Where a turn's time goes", "",
+                  (f"Rasa's processor in the benchmark process with the same model and action server, one "
+                  f"conversation at a time ({modes[staged[0]]['stages']['turns']} turns); ms per turn."), "",
+                  "| stage | " + " | ".join(staged) + " |", "|---|" + "---|" * len(staged)]
+        for stage in stage_names:
+            lines.append(f"| {stage} | " + " | ".join(str(modes[m]["stages"]["ms_per_turn"][stage]) for m in staged)
+                         + " |")
+        lines += ["", "cProfile of the same turns: " + ", ".join(f"[{m}](profile-{m}.txt)" for m in staged) + "."]
+    lines += ["", "![latency](latency.png)", "", "![stages](stages.png)"]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10, help="questions per conversation after verifying")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[20, 100])
+    parser.add_argument("--single-turns", type=int, default=60, help="questions of the lone conversation")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20, 100])
+    parser.add_argument("--nlu-rounds", type=int, default=200)
+    parser.add_argument("--profile-turns", type=int, default=10,
+                        help="questions per profiled conversation (0: no stage profile)")
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     parser.add_argument("--random-customers", type=int, default=1000)
+    parser.add_argument("--skip-training", action="store_true", help="do not time a training")
     args = parser.parse_args()
 
+    started_at = datetime.now(timezone.utc)
+    result: dict[str, object] = {"started_at": started_at.isoformat(timespec="seconds"), "stamp": machine_stamp(),
+                                 "python": platform.python_version(), "arguments": vars(args)}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
+        if args.skip_training:
+            model, training = latest_model(), {}
+        else:
+            print("timing a training of the model…", flush=True)
+            training = timed_training(work / "train")
+            model = training.pop("model")
+        training["model_mb"] = round(model.stat().st_size / 1024 / 1024, 1)
+        result["training"] = training
         loans_url = f"sqlite:///{work / 'loans.db'}"
         create_schema(loans_url)
         with session_scope(loans_url) as session:
             reset_demo_customers(session, today_in_china())
             add_random_customers(session, args.random_customers, today_in_china())
-        with running_servers(work, loans_url) as servers:
-            result = {
-                "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "commit": commit(),
-                "cpu_count": os.cpu_count(),
-                "python": platform.python_version(),
-                "startup_s": round(servers.startup_seconds, 1),
-                "nlu_parse": nlu_latency(servers.rasa_url, 200),
-            }
-            asyncio.run(concurrent_turns(servers.rasa_url, 2, 3))  # warm-up
-            result["rest_turn_single"] = asyncio.run(concurrent_turns(servers.rasa_url, 1, 60))
-            result["rest_turn_concurrent"] = [
-                asyncio.run(concurrent_turns(servers.rasa_url, n, args.turns)) for n in args.concurrency
-            ]
-            result["memory"] = {"rasa": memory_mb(servers.rasa_pid), "actions": memory_mb(servers.actions_pid)}
-            result["model_mb"] = round(latest_model().stat().st_size / 1024 / 1024, 1)
+        result["modes"] = measure_modes(work, loans_url, model, args)
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = result["started_at"].replace(":", "")
-    (RESULTS / f"rest-{stamp}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    latency_plot(result, RESULTS / f"rest-{stamp}.png")
-    markdown = to_markdown(result) + f"\n![latency](rest-{stamp}.png)\n"
-    (RESULTS / f"rest-{stamp}.md").write_text(markdown, encoding="utf-8")
+    out = RESULTS / started_at.strftime("%Y%m%dT%H%M%SZ")
+    out.mkdir(parents=True, exist_ok=True)
+    for mode, measured in result["modes"].items():
+        if "stages" in measured:
+            (out / f"profile-{mode}.txt").write_text(measured["stages"].pop("cprofile"), encoding="utf-8")
+    (out / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    latency_plot(result, out / "latency.png")
+    stages_plot(result, out / "stages.png")
+    markdown = to_markdown(result)
+    (out / "report.md").write_text(markdown, encoding="utf-8")
     print(markdown)
+    print(f"results in {out.relative_to(ROOT)}/")
 
 
 if __name__ == "__main__":

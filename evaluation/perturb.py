@@ -2,7 +2,7 @@
 characters, full-width digits, one homophone typo per message, filler around the request.
 Each function is deterministic, so a report can be reproduced."""
 import random
-from typing import Callable, Dict, Optional
+from collections.abc import Callable
 
 # Homophone and near-homophone slips customers make with pinyin input, most useful first.
 HOMOPHONES = [
@@ -33,12 +33,12 @@ def one_typo(text: str) -> str:
     return text
 
 
-def with_filler(text: str, seed: Optional[int] = None) -> str:
+def with_filler(text: str, seed: int | None = None) -> str:
     before, after = FILLERS[(seed if seed is not None else random.randrange(len(FILLERS))) % len(FILLERS)]
     return f"{before}{text}{after}"
 
 
-COPIES: Dict[str, Callable[[str, int], str]] = {
+COPIES: dict[str, Callable[[str, int], str]] = {
     "traditional": lambda text, i: traditional(text),
     "full-width": lambda text, i: full_width(text),
     "homophone typo": lambda text, i: one_typo(text),
