@@ -288,7 +288,8 @@ _DATE_RULES = [
     (re.compile(rf"(?:{_REL})?月初"), _month_start),
     (re.compile(rf"(?:{_REL})?月中"), _mid_month),
     (re.compile(r"(今|明)?年[底末]"), _year_end),
-    (re.compile(r"(下下|下|这|本|上)?个?(?:周|星期|礼拜)([一二三四五六七日天1-7])"), _weekday),
+    # 下周一定还 is "surely next week", not next Monday (bank_nlu/entity_tidy.py trims the span alike).
+    (re.compile(r"(下下|下|这|本|上)?个?(?:周|星期|礼拜)(一(?!定)|[二三四五六七日天1-7])"), _weekday),
     (re.compile(rf"({_N})个?(天|日|周|星期|礼拜|月)(?:之|以)?后"), _after),
     (re.compile(rf"(?<![0-9零〇一二两三四五六七八九十月])({_N})[号日]"), _day_only),
     (re.compile("|".join(_NAMED_DAYS)), _named),

@@ -91,3 +91,18 @@ def memory_mb(pid: int, proc: Path = Path("/proc")) -> dict[str, float]:
     rss = sum(status_kb(p, "VmRSS", proc) or 0 for p in pids)
     peak = sum(status_kb(p, "VmHWM", proc) or 0 for p in pids)
     return {"rss_mb": round(rss / 1024, 1), "peak_rss_mb": round(peak / 1024, 1), "processes": len(pids)}
+
+
+def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
+    """User and system CPU time used so far by the process tree (processes still running)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in process_tree(pid, proc):
+        try:
+            stat = (proc / str(member) / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the command name, which is in parentheses and may hold spaces.
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks

@@ -31,7 +31,7 @@ import aiohttp
 import requests
 
 from actions.clock import today_in_china
-from benchmarks.measure import machine_stamp, memory_mb, summary_ms
+from benchmarks.measure import cpu_seconds, machine_stamp, memory_mb, summary_ms
 from benchmarks.turn_profile import (
     IDENTITIES,
     OTHER,
@@ -103,6 +103,10 @@ def timed_training(work: Path) -> dict[str, object]:
     return {"training_s": round(time.perf_counter() - started, 1), "model": work / "benchmark.tar.gz"}
 
 
+def server_pids(running) -> dict[str, int]:
+    return {"rasa": running.rasa_pid, "actions": running.actions_pid}
+
+
 def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, dict[str, object]]:
     """Every latency and memory figure for each mode. Both server pairs run at once and the
     measurements alternate between them, so a change in the machine's load hits both."""
@@ -121,7 +125,11 @@ def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, di
         for conversations in args.concurrency:
             turns = args.single_turns if conversations == 1 else args.turns
             for mode, running in servers.items():
+                cpu_before = {name: cpu_seconds(pid) for name, pid in server_pids(running).items()}
                 row = asyncio.run(concurrent_turns(running.rasa_url, conversations, turns))
+                # Which server the turns kept busy: CPU milliseconds per turn of each.
+                row["cpu_ms_per_turn"] = {name: round((cpu_seconds(pid) - cpu_before[name]) / row["count"] * 1000, 1)
+                                          for name, pid in server_pids(running).items()}
                 print(f"[{mode}] {conversations} conversations: {row['turns_per_s']} turns/s, "
                       f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms", flush=True)
                 modes[mode]["rest_turns"].append(row)
@@ -222,6 +230,11 @@ def to_markdown(result: dict) -> str:
     for index, row in enumerate(modes[names[0]]["rest_turns"]):
         lines.append(f"| REST turn, {row['conversations']} conversation{'s' if row['conversations'] > 1 else ''}"
                      " at once | " + " | ".join(cells(modes[m]["rest_turns"][index]) for m in names) + " |")
+    lines += ["", "CPU milliseconds per REST turn (Rasa server / action server): "
+              + "; ".join(f"{row['conversations']} at once: "
+                          + ", ".join(f"{m} {modes[m]['rest_turns'][i]['cpu_ms_per_turn']['rasa']} / "
+                                      f"{modes[m]['rest_turns'][i]['cpu_ms_per_turn']['actions']}" for m in names)
+                          for i, row in enumerate(modes[names[0]]["rest_turns"])) + "."]
     lines += ["", "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     lines.append("| start-up of both servers, s | " + " | ".join(str(modes[m]["startup_s"]) for m in names) + " |")
     for server in ("rasa", "actions"):

@@ -123,6 +123,7 @@ def score(test: list[Example], predict: Predictor) -> dict:
         "per_intent": classification_report(truth, guesses, labels=labels, output_dict=True, zero_division=0),
         "entities": entity_scores(test, predicted),
         "truth": truth, "guesses": guesses, "labels": labels,
+        "found_entities": [found for _, found in predicted],
     }
 
 
@@ -208,7 +209,7 @@ def main() -> None:
     out.mkdir(parents=True)
     test = examples(HELDOUT)
     training = examples(args.data)
-    leaked = {t for t, _, _ in test} & {t for t, _, _ in training}
+    leaked = {normalize(t) for t, _, _ in test} & {normalize(t) for t, _, _ in training}
     if leaked:
         sys.exit(f"held-out examples in the training data: {sorted(leaked)}")
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
@@ -269,7 +270,19 @@ def write_errors(path: Path, by_copy: dict, test: list[Example]) -> None:
         transform = COPIES.get(copy, lambda text, i: text)
         lines += [f"| {transform(test[i][0], i)} | {truth} | {guess} |" for i, truth, guess in wrong]
         lines.append("")
+    lines += entity_errors(by_copy["clean"]["found_entities"], test)
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def entity_errors(found: list[list[tuple[str, str]]], test: list[Example]) -> list[str]:
+    """Held-out messages whose entities (type, span) were missed or invented."""
+    def spans(entities):
+        return sorted({(kind, normalize(span)) for kind, span in entities})
+
+    wrong = [(text, spans(gold), spans(got)) for (text, _, gold), got in zip(test, found) if spans(gold) != spans(got)]
+    lines = [f"## entities, clean ({len(wrong)} messages differ)", "", "| message | expected | found |", "|---|---|---|"]
+    show = lambda entities: ", ".join(f"{kind}:{span}" for kind, span in entities) or "—"
+    return lines + [f"| {text} | {show(gold)} | {show(got)} |" for text, gold, got in wrong] + [""]
 
 
 def write_report(out: Path, results: dict, cv: list[float], n_test: int, n_train: int) -> None:

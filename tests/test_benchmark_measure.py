@@ -5,6 +5,7 @@ import pytest
 
 from benchmarks.measure import (
     child_pids,
+    cpu_seconds,
     git_commit,
     machine_stamp,
     memory_mb,
@@ -68,11 +69,14 @@ def test_machine_stamp_counts_the_cores_this_process_may_use():
     assert len(stamp["load_average"]) == 3
 
 
-def fake_process(proc, pid, children=(), rss_kb=0, peak_kb=0):
+def fake_process(proc, pid, children=(), rss_kb=0, peak_kb=0, user_ticks=0, system_ticks=0):
     task = proc / str(pid) / "task" / str(pid)
     task.mkdir(parents=True)
     (task / "children").write_text(" ".join(str(c) for c in children))
     (proc / str(pid) / "status").write_text(f"Name:\tpython\nVmHWM:\t{peak_kb} kB\nVmRSS:\t{rss_kb} kB\n")
+    # A command name with a space and a parenthesis, as /proc allows.
+    (proc / str(pid) / "stat").write_text(
+        f"{pid} (rasa (main)) S 1 {pid} {pid} 0 -1 4194304 100 0 0 0 {user_ticks} {system_ticks} 0 0 20 0 1 0\n")
 
 
 def test_memory_sums_the_process_tree(tmp_path):
@@ -87,3 +91,10 @@ def test_memory_sums_the_process_tree(tmp_path):
 def test_memory_of_this_process_is_read_from_proc():
     memory = memory_mb(os.getpid())
     assert 0 < memory["rss_mb"] <= memory["peak_rss_mb"]
+
+
+def test_cpu_time_sums_user_and_system_time_of_the_tree(tmp_path):
+    ticks = os.sysconf("SC_CLK_TCK")
+    fake_process(tmp_path, 20, children=[21], user_ticks=3 * ticks, system_ticks=ticks)
+    fake_process(tmp_path, 21, user_ticks=ticks, system_ticks=0)
+    assert cpu_seconds(20, tmp_path) == pytest.approx(5.0)

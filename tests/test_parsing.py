@@ -331,6 +331,8 @@ def test_parse_date_edge_cases(today: date, text: str, expected: date) -> None:
         "13月1号",
         "2026-13-01",
         "下周",  # no weekday given: too vague
+        "我下周一定还",  # "surely next week", not next Monday
+        "下星期一定还清",
         "周末",  # Saturday or Sunday?
         "过两天",
         "这两天",
