@@ -29,6 +29,10 @@ _NOT_TEXT = re.compile(r"[\s,，.。!！?？~～、吧呢啊哦]+")
 _DEBIT_CARD_BEFORE = re.compile(r"(?:还款|储蓄|借记|工资|银行|存进|存到|存入|转进|转到|转入|绑定|绑|打到|打进)$")
 
 
+def overlaps(one: Entity, other: Entity) -> bool:
+    return one["start"] < other["end"] and other["start"] < one["end"]
+
+
 def _span(text: str, entity: Entity, start: int, end: int) -> Entity:
     return {**entity, "start": start, "end": end, "value": text[start:end]}
 
@@ -41,11 +45,11 @@ def _yiding(text: str, entity: Entity) -> Entity:
 
 
 def _money_not_date(text: str, entity: Entity) -> Entity:
+    """Its unit (1.2 -> 1.2w) is taken in by _with_unit."""
     span = text[entity["start"]:entity["end"]]
     if entity["entity"] != "date" or _DATE_MARK.search(span) or parse_amount(span) is None:
         return entity
-    end = entity["end"] + len(_UNIT_AFTER.match(text, entity["end"])[0])
-    return {**_span(text, entity, entity["start"], end), "entity": "amount"}
+    return {**entity, "entity": "amount"}
 
 
 def _with_unit(text: str, entity: Entity) -> Entity:
@@ -85,8 +89,7 @@ def _owed_card(text: str, entity: Entity) -> bool:
 def _hardship(entities: List[Entity], lexicon: List[Entity]) -> List[Entity]:
     if not lexicon:  # DIET alone: keep its phrases, not its single characters
         return [e for e in entities if e["entity"] != "hardship_reason" or e["end"] - e["start"] > 1]
-    others = [e for e in entities if e["entity"] != "hardship_reason"
-              and not any(e["start"] < h["end"] and h["start"] < e["end"] for h in lexicon)]
+    others = [e for e in entities if e["entity"] != "hardship_reason" and not any(overlaps(e, h) for h in lexicon)]
     return others + lexicon
 
 

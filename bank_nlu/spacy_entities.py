@@ -21,7 +21,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.parsing import parse_amount
-from bank_nlu.entity_tidy import tidy
+from bank_nlu.entity_tidy import overlaps, tidy
 
 EXTRACTOR_NAME = "SpacyEntityRuler"
 DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
@@ -112,12 +112,13 @@ def phrase_entities(text: str, label: str) -> List[Dict[str, Any]]:
     """Entities of one label found as phrases in the text, longest phrase first."""
     return [{"entity": label, "start": m.start(), "end": m.end(), "value": value or m[0], "extractor": EXTRACTOR_NAME}
             for kind, value, pattern in _PHRASE_PATTERNS if kind == label for m in pattern.finditer(text)
-            if not (label == "date" and (_counted(text, m.start()) or text[m.end():m.end() + 1] == "好"))]
+            if not (label == "date" and _not_a_date(text, m))]
 
 
-def _counted(text: str, start: int) -> bool:
-    """年后 in 三年后 is a span of time, not a date (and 下午好 a greeting, checked above)."""
-    return start > 0 and (text[start - 1].isdigit() or text[start - 1] in _CN_DIGITS)
+def _not_a_date(text: str, m: "re.Match[str]") -> bool:
+    """年后 in 三年后 is a span of time; 下午 in 下午好 a greeting."""
+    counted = m.start() > 0 and (text[m.start() - 1].isdigit() or text[m.start() - 1] in _CN_DIGITS)
+    return counted or text[m.end():m.end() + 1] == "好"
 
 
 def build_pipeline():
@@ -131,10 +132,6 @@ def build_pipeline():
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     ruler.add_patterns(entity_patterns())
     return nlp
-
-
-def _overlaps(start: int, end: int, entities: List[Dict[str, Any]]) -> bool:
-    return any(start < other["end"] and other["start"] < end for other in entities)
 
 
 def rule_entities(nlp, text: str) -> List[Dict[str, Any]]:
@@ -155,7 +152,7 @@ def rule_entities(nlp, text: str) -> List[Dict[str, Any]]:
             }
         )
     for label in ("date", "loan_type"):
-        found += [e for e in phrase_entities(text, label) if not _overlaps(e["start"], e["end"], found)]
+        found += [e for e in phrase_entities(text, label) if not any(overlaps(e, f) for f in found)]
     return sorted(found, key=lambda e: e["start"])
 
 
@@ -187,12 +184,10 @@ class SpacyEntityRuler(GraphComponent):
                 continue
             entities = list(message.get(ENTITIES) or [])
             for entity in rule_entities(self._nlp, text):
-                # A rule's longer span of the same kind replaces DIET's piece of it (过两天, not 两天).
-                inside = [e for e in entities if e["entity"] == entity["entity"]
-                          and entity["start"] <= e["start"] and e["end"] <= entity["end"]]
-                if inside and len(inside) == sum(_overlaps(entity["start"], entity["end"], [e]) for e in entities):
-                    entities = [e for e in entities if e not in inside]
-                if not _overlaps(entity["start"], entity["end"], entities):
-                    entities.append(entity)
+                overlapping = [e for e in entities if overlaps(entity, e)]
+                # A rule's longer span of the same kind replaces DIET's pieces of it (过两天, not 两天).
+                if all(e["entity"] == entity["entity"] and entity["start"] <= e["start"] and e["end"] <= entity["end"]
+                       for e in overlapping):
+                    entities = [e for e in entities if e not in overlapping] + [entity]
             message.set(ENTITIES, tidy(text, entities, phrase_entities(text, "hardship_reason")), add_to_output=True)
         return messages
