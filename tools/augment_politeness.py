@@ -97,8 +97,6 @@ def heldout_texts() -> set[str]:
     """The held-out messages as the classifier sees them (normalised)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bank_nlu.normalizer import normalize
-
     return {normalize(message.get("text")) for message in load_data(str(HELDOUT)).intent_examples}
 
 
