@@ -103,6 +103,10 @@ def domain() -> dict:
 
 # --- the real servers -------------------------------------------------------------
 
+# What each demo customer types to prove who they are (loandb/seed.py's demo customers).
+DEMO_IDENTITY = {"张伟": "身份证后四位3021，手机尾号8866", "李娜": "身份证后四位452X，手机尾号5521",
+                 "王强": "身份证后四位7788，手机尾号0019"}
+
 
 class Servers:
     """The running servers, with helpers to talk to them as a customer would."""
@@ -123,6 +127,13 @@ class Servers:
 
     def texts(self, sender: str, message: str) -> str:
         return "\n".join(reply.get("text", "") for reply in self.say(sender, message))
+
+    def verify(self, sender: str, customer: str = "张伟") -> str:
+        """Takes ``sender`` through the whole identity check as the demo customer would, and
+        returns the text of the answer that follows it (the pending question's answer, if any).
+        Every conversation test verifies through here, so a change to the identity journey
+        changes one place."""
+        return self.texts(sender, DEMO_IDENTITY[customer])
 
     def parse(self, text: str) -> dict:
         response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=30)

@@ -1,0 +1,20 @@
+"""Identity you can trust (issue 13)
+
+Revision ID: 0003
+Revises:  one-time codes, verification failures and lockouts, bindings with an expiry.:0002
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0003'
+down_revision = ' one-time codes, verification failures and lockouts, bindings with an expiry.:0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
