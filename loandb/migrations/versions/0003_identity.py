@@ -1,13 +1,14 @@
-"""Identity you can trust (issue 13)
+"""Identity you can trust (issue 13): one-time codes, verification failures and lockouts,
+bindings with an expiry.
 
 Revision ID: 0003
-Revises:  one-time codes, verification failures and lockouts, bindings with an expiry.:0002
+Revises: 0002
 """
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
 revision = '0003'
-down_revision = ' one-time codes, verification failures and lockouts, bindings with an expiry.:0002'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

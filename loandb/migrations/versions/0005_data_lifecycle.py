@@ -1,13 +1,14 @@
-"""Personal data with a lifecycle (issue 20)
+"""Personal data with a lifecycle (issue 20): what happens on delete, retention runs,
+erasure requests.
 
 Revision ID: 0005
-Revises:  what happens on delete, retention runs, erasure requests.:0004
+Revises: 0004
 """
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
 
 revision = '0005'
-down_revision = ' what happens on delete, retention runs, erasure requests.:0004'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
