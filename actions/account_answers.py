@@ -5,14 +5,19 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_snapshot import LoanSnapshot, customer_snapshot
 from actions.base import BankAction, hand_over
 from actions.clock import format_day, today_in_china
-from actions.identity import NEEDS_IDENTITY, is_locked
+from actions.consequence_answers import answer_consequences
+from actions.follow_ups import TOPIC_SLOT, topic_after_answer
+from actions.identity import NEEDS_IDENTITY, block_response, is_locked
 from actions.money import format_rate, format_yuan
 from actions.policy import Policy, load_policy, loan_daily_penalty
+from actions.router import RequestMessage
+from actions.what_if_answers import answer_what_if
 from loandb.session import session_scope
 
 logger = logging.getLogger(__name__)
@@ -107,6 +112,14 @@ PERSONAL_ANSWERS: Dict[str, Callable[[CollectingDispatcher, List[LoanSnapshot], 
 }
 
 
+QUESTIONS_IN_CONTEXT: Dict[str, Callable[..., List[Dict[Text, Any]]]] = {
+    "ask_consequences": lambda dispatcher, tracker, domain, message, loans, policy: answer_consequences(
+        dispatcher, tracker, domain, message.text, loans, policy),
+    "ask_what_if": lambda dispatcher, tracker, domain, message, loans, policy: answer_what_if(
+        dispatcher, tracker, message.text, message.entities, loans, policy),
+}
+
+
 def answer_without_identity(
     dispatcher: CollectingDispatcher, request: Optional[str], policy: Policy, invite: bool
 ) -> None:
@@ -136,14 +149,17 @@ class ActionAnswerAccount(BankAction):
         if not tracker.get_slot("verified"):
             locked = is_locked(tracker)
             if locked and (request in NEEDS_IDENTITY or tracker.latest_action_name == "identity_form"):
-                dispatcher.utter_message(response="utter_identity_locked")
+                dispatcher.utter_message(response=block_response(tracker))
                 return hand_over("identity_failed")
+            elif request == "ask_consequences":  # the general rule, no account fact
+                message = RequestMessage.find(tracker, request)
+                return answer_consequences(dispatcher, tracker, domain, message.text, None, policy)
             elif request in PERSONAL_ANSWERS:
                 answer_without_identity(dispatcher, request, policy, invite=not locked)
             else:
                 dispatcher.utter_message(response="utter_how_else_can_i_help")
             return []
-        if request not in PERSONAL_ANSWERS:
+        if request not in PERSONAL_ANSWERS and request not in QUESTIONS_IN_CONTEXT:
             dispatcher.utter_message(response="utter_how_else_can_i_help")
             return []
 
@@ -154,5 +170,9 @@ class ActionAnswerAccount(BankAction):
         if kinds and not chosen:
             dispatcher.utter_message(response="utter_no_loan_of_type")
             chosen = loans
+        if request in QUESTIONS_IN_CONTEXT:
+            # These read the question itself (amounts, days, what is feared), not only the accounts.
+            message = RequestMessage.find(tracker, request)
+            return QUESTIONS_IN_CONTEXT[request](dispatcher, tracker, domain, message, chosen, policy)
         PERSONAL_ANSWERS[request](dispatcher, chosen, policy)
-        return []
+        return [SlotSet(TOPIC_SLOT, topic_after_answer(request, chosen))]

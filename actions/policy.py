@@ -13,6 +13,7 @@ from typing import Optional, Tuple
 
 import yaml
 
+from actions.identity_rules import IdentityRules
 from actions.money import to_cents
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy.yml"
@@ -63,6 +64,7 @@ class Policy:
     report_after_grace: bool
     record_retention_years: int
     identity_max_attempts: int
+    identity: IdentityRules
     repayment_channels: Tuple[str, ...]
     deferral_max_days_overdue: int
     deferral_cooldown_months: int
@@ -81,6 +83,7 @@ class Policy:
     agent_present_minutes: int
     minutes_per_waiting_ticket: int
     reminders: ReminderRules
+    target_wait_minutes: int  # a ticket waiting longer is flagged on the supervisor's dashboard
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Policy":
@@ -93,6 +96,7 @@ class Policy:
             report_after_grace=bool(raw["credit_report"]["report_after_grace"]),
             record_retention_years=int(raw["credit_report"]["record_retention_years"]),
             identity_max_attempts=int(raw["identity"]["max_attempts"]),
+            identity=IdentityRules.from_dict(raw["identity"]),
             repayment_channels=tuple(raw["repayment_channels"]),
             deferral_max_days_overdue=int(raw["deferral"]["max_days_overdue"]),
             deferral_cooldown_months=int(raw["deferral"]["cooldown_months"]),
@@ -111,6 +115,7 @@ class Policy:
             agent_present_minutes=int(raw["human_service"]["agent_present_minutes"]),
             minutes_per_waiting_ticket=int(raw["human_service"]["minutes_per_waiting_ticket"]),
             reminders=ReminderRules.from_dict(raw["reminders"]),
+            target_wait_minutes=int(raw["human_service"]["target_wait_minutes"]),
         )
 
 

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import BankAction
 from actions.clock import now_in_china, today_in_china
 from actions.policy import load_policy
+from loandb.identity_store import bound_openid
 from loandb.models import Customer, Reminder
 from loandb.session import session_scope
 from reminders import store
@@ -36,7 +37,7 @@ def may_show_figures(tracker: Tracker, customer: Customer) -> bool:
     """No account fact before verification. A bound openid is this customer's own WeChat
     (bound after they passed the identity check there); anywhere else the conversation
     must be verified as this very customer now. Otherwise the reminder stays general."""
-    if customer.wechat_openid and customer.wechat_openid == tracker.sender_id:
+    if bound_openid(customer, now_in_china(), load_policy().identity) == tracker.sender_id:
         return True
     return bool(tracker.get_slot("verified")) and tracker.get_slot("customer_id") == customer.id
 
@@ -84,7 +85,8 @@ class ReminderPreferenceAction(BankAction, abc.ABC):
         values = {"opt_out_word": words.opt_out_words[0], "opt_in_word": words.opt_in_words[0]}
         with session_scope() as session:
             customer_id = (tracker.get_slot("customer_id") if tracker.get_slot("verified")
-                           else store.customer_of_conversation(session, tracker.sender_id))
+                           else store.customer_of_conversation(session, tracker.sender_id,
+                                                                     now_in_china(), load_policy().identity))
             if customer_id is None:
                 dispatcher.utter_message(response="utter_reminders_whose", **values)
                 return []

@@ -11,12 +11,13 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_snapshot import LoanSnapshot, customer_snapshot
 from actions.base import BankAction, hand_over
 from actions.clock import now_in_china, today_in_china
+from actions.context_replies import declines_with_reason, yes_or_no
 from actions.policy import Policy, load_policy
 from loandb.service_requests import create_request, open_request
 from loandb.session import session_scope
@@ -55,6 +56,11 @@ def chosen_loan(tracker: Tracker, policy: Policy) -> Optional[LoanSnapshot]:
 
 
 def confirmation_answer(tracker: Tracker) -> bool:
+    # A clear yes or no counts whatever the classifier made of it ("不想分期" is a no, not a
+    # new instalment request); dialogue/context_policy.py sends such replies here.
+    said = yes_or_no(tracker.latest_message.get("text") or "")
+    if said is not None:
+        return said
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent == "affirm":
         return True
@@ -123,6 +129,10 @@ class RequestSubmitter(BankAction, abc.ABC):
         if tracker.get_slot("form_abandoned"):
             return reset_flow_slots()  # the validator already offered a person
         if self.needs_confirmation and tracker.get_slot("confirmation") is not True:
+            if declines_with_reason(tracker.latest_message.get("text") or ""):
+                # "太贵了" / "不接受": this plan is closed; what else fits, instead of asking again.
+                dispatcher.utter_message(response="utter_plan_declined")
+                return reset_flow_slots() + [FollowupAction("action_offer_options")]
             dispatcher.utter_message(response="utter_request_cancelled")
             return reset_flow_slots()
         policy = load_policy()

@@ -18,7 +18,7 @@ from actions.account_snapshot import LoanSnapshot
 from actions.base import BankAction, hand_over
 from actions.clock import CHINA, now_in_china, today_in_china
 from actions.identity import FORM as IDENTITY_FORM
-from actions.identity import NEEDS_IDENTITY, is_locked
+from actions.identity import NEEDS_IDENTITY, bank_login_events, fresh_identity_slots, is_locked
 from actions.identity_digits import find_identity_digits
 from actions.loan_choice import find_loan
 from actions.money import format_yuan
@@ -121,7 +121,7 @@ def start_deferral(
         dispatcher.utter_message(response=f"utter_deferral_refused_{reason}")
         # The next best remedy: a card can spread its balance; otherwise a person.
         dispatcher.utter_message(response="utter_offer_installment" if refused.is_card else "utter_offer_human_review")
-        return refusal(tracker, "request_deferral")
+        return refusal(tracker, "request_deferral") + [SlotSet("followup_topic", f"deferral_refused_{reason}")]
     if len(eligible) == 1 and _existing(dispatcher, tracker, "deferral", eligible[0]):
         return step("done")
     reason = message.entities.get("hardship_reason")
@@ -174,7 +174,8 @@ def start_waiver(
                                  max_days=policy.waiver_max_days_overdue, days_overdue=loan.days_overdue,
                                  clean_months=policy.waiver_clean_history_months)
         dispatcher.utter_message(response="utter_offer_human_review")
-        return refusal(tracker, "request_penalty_waiver")
+        return refusal(tracker, "request_penalty_waiver") + [
+            SlotSet("followup_topic", f"waiver_refused_{decision.reason}")]
     if _existing(dispatcher, tracker, "penalty_waiver", loan):
         return step("done")
     with session_scope() as session:
@@ -230,18 +231,25 @@ class ActionRouteRequest(BankAction):
         if intent in REMINDER_REPLIES and tracker.get_slot("reminder_kind"):
             intent = REMINDER_REPLIES[intent]
         verified = bool(tracker.get_slot("verified"))
+        # Signed in to the bank's web pages: verified by the bank's own login, no digits asked.
+        login = [] if verified else bank_login_events(tracker)
+        if login:
+            tracker.slots.update({event["name"]: event["value"] for event in login})  # read below
+            verified = True
         resuming = tracker.latest_action_name == IDENTITY_FORM or intent == "inform"
         request: Optional[str] = tracker.get_slot("pending_request") if resuming else intent
-        events: Step = [] if resuming else [SlotSet("pending_request", request)]
+        events: Step = login + ([] if resuming else [SlotSet("pending_request", request)])
+        # A check started afresh begins at the digits (not while one is under way).
+        fresh = [] if tracker.active_loop.get("name") == IDENTITY_FORM else fresh_identity_slots()
 
         if intent == "inform" and not verified:
             # Digits offered after an invitation to verify: run the check now.
             text = tracker.latest_message.get("text") or ""
             if not is_locked(tracker) and find_identity_digits(text).found_any:
-                return events + step("identity")
+                return events + step("identity", *fresh)
             return events + step("answer")
         if request in NEEDS_IDENTITY and not verified:
-            return events + step("answer" if is_locked(tracker) else "identity")
+            return events + (step("answer") if is_locked(tracker) else step("identity", *fresh))
         if request in STARTERS:
             policy = load_policy()
             loans = verified_loans(tracker, policy)

@@ -1,8 +1,9 @@
-"""An exact 退订 / TD (or 订阅 / 恢复提醒) reply, as a Rasa graph component.
+"""An exact 退订 / TD (or 订阅 / 恢复提醒, or 解绑) reply, as a Rasa graph component.
 
 Stopping reminders must not depend on a classifier's guess: a message that is exactly
 one of the policy's ``opt_out_words`` (or ``opt_in_words``), ignoring case, spaces and
 punctuation, is ``stop_reminders`` (or ``resume_reminders``) with full confidence.
+Exactly 解绑 is ``unbind_wechat``: the customer's WeChat is unbound from their account.
 Anything else is left as the classifiers had it. Put it after FallbackClassifier.
 """
 from __future__ import annotations
@@ -21,6 +22,8 @@ from actions.policy import ReminderRules, load_policy
 
 STOP = "stop_reminders"
 RESUME = "resume_reminders"
+UNBIND = "unbind_wechat"
+UNBIND_WORDS = ("解绑",)  # exactly this: a binding is undone on purpose, never on a guess
 
 
 def _bare(text: str) -> str:
@@ -35,6 +38,8 @@ def reply_intent(text: str, rules: ReminderRules) -> Optional[str]:
         return STOP
     if bare in {_bare(word) for word in rules.opt_in_words}:
         return RESUME
+    if bare in {_bare(word) for word in UNBIND_WORDS}:
+        return UNBIND
     return None
 
 

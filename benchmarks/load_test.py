@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import tempfile
@@ -32,17 +33,61 @@ from launcher.production import (Ports, ProductionSettings, database_url_in_sche
                                  production_servers)
 
 RESULTS = ROOT / "benchmarks" / "results"
-IDENTITIES = ["身份证后四位3021，手机尾号8866", "452X 5521", "手机尾号0019，身份证后四位7788"]  # 张伟, 李娜, 王强
-# The demo customers' journeys: account questions after an identity check, a promise to
-# pay, and messages needing no account at all. "{identity}" is one demo customer's digits.
+# The journeys: account questions after an identity check, a promise to pay, and messages
+# needing no account at all. "{identity}" is the customer's digits and "{code}" the one-time
+# code the SMS brought (read from the set-up's outbox). Each simulated customer is a bank
+# customer of their own (seeded at random, with a phone no one else has), so that the codes
+# of two conversations never cross.
 FLOWS: Dict[str, List[str]] = {
-    "debt": ["我现在欠多少钱", "{identity}", "罚息是多少", "会影响征信吗", "怎么还款"],
-    "penalty": ["罚息怎么算的", "{identity}", "逾期几天了"],
-    "credit_report": ["逾期会上征信吗", "{identity}", "征信多久能恢复", "谢谢"],
+    "debt": ["我现在欠多少钱", "{identity}", "{code}", "罚息是多少", "会影响征信吗", "怎么还款"],
+    "penalty": ["罚息怎么算的", "{identity}", "{code}", "逾期几天了"],
+    "credit_report": ["逾期会上征信吗", "{identity}", "{code}", "征信多久能恢复", "谢谢"],
     "repayment": ["怎么还款", "可以用微信还吗", "谢谢"],
-    "promise_to_pay": ["我月底先还两千", "452X 5521", "/affirm"],
+    "promise_to_pay": ["我月底先还两千", "{identity}", "{code}", "/affirm"],
     "small_talk": ["你好", "今天天气怎么样", "转人工"],
 }
+CODE_WAIT_S = 10  # a code not in the outbox by then: the customer gives up
+
+
+@dataclass(frozen=True)
+class Identity:
+    digits: str  # what the customer types
+    phone: str  # where the code goes
+
+
+def load_identities(database_url: str) -> List[Identity]:
+    """The seeded customers whose digits name only them and whose phone is theirs alone."""
+    from sqlalchemy import select
+
+    from loandb.models import Customer
+    from loandb.session import session_scope
+
+    with session_scope(database_url) as session:
+        rows = session.execute(select(Customer.id_last4, Customer.phone_last4, Customer.phone)
+                               .where(Customer.is_demo.is_(False))).all()
+    pairs = Counter((id_last4, phone_last4) for id_last4, phone_last4, _ in rows)
+    phones = Counter(phone for _, _, phone in rows)
+    return [Identity(f"身份证后四位{id_last4}，手机尾号{phone_last4}", phone) for id_last4, phone_last4, phone in rows
+            if pairs[(id_last4, phone_last4)] == 1 and phones[phone] == 1]
+
+
+async def code_for(outbox: Path, phone: str, after: int) -> Optional[str]:
+    """The newest code sent to ``phone`` in lines after line ``after`` of the outbox."""
+    deadline = time.monotonic() + CODE_WAIT_S
+    while time.monotonic() < deadline:
+        if outbox.exists():
+            lines = outbox.read_text(encoding="utf-8").splitlines()[after:]
+            for line in reversed(lines):
+                entry = json.loads(line)
+                found = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", entry["text"])
+                if entry["phone"] == phone and found:
+                    return found.group(0)
+        await asyncio.sleep(0.2)
+    return None
+
+
+def outbox_lines(outbox: Path) -> int:
+    return len(outbox.read_text(encoding="utf-8").splitlines()) if outbox.exists() else 0
 RETRY_STATUSES = {502, 503, 504}
 MESSAGE_DEADLINE_S = 60  # a message still not answered after this counts as an error
 
@@ -96,7 +141,8 @@ async def send(session: aiohttp.ClientSession, url: str, message: Sent, run: Loa
 
 
 async def customer(index: int, url: str, run: LoadRun, deadline: float, think_s: float, prefix: str,
-                   apologies: List[str], session: aiohttp.ClientSession) -> None:
+                   apologies: List[str], session: aiohttp.ClientSession, identity: Identity,
+                   outbox: Path) -> None:
     rng = random.Random(index)
     await asyncio.sleep(rng.uniform(0, min(5.0, think_s * 3)))  # customers do not all arrive at once
     conversation = 0
@@ -104,11 +150,18 @@ async def customer(index: int, url: str, run: LoadRun, deadline: float, think_s:
         flow = rng.choice(list(FLOWS))
         sender = f"{prefix}-{index}-{conversation}"
         conversation += 1
-        identity = rng.choice(IDENTITIES)
+        mark = 0
         for text in FLOWS[flow]:
             if time.monotonic() >= deadline:
                 return
-            message = Sent(sender, uuid.uuid4().hex, text.format(identity=identity), flow)
+            if text == "{identity}":
+                mark = outbox_lines(outbox)
+            elif text == "{code}":
+                text = await code_for(outbox, identity.phone, mark) or ""
+                if not text:
+                    run.failures["no one-time code"] += 1
+                    break
+            message = Sent(sender, uuid.uuid4().hex, text.format(identity=identity.digits), flow)
             run.messages.append(message)
             await send(session, url, message, run, apologies)
             if not message.answered:
@@ -116,8 +169,8 @@ async def customer(index: int, url: str, run: LoadRun, deadline: float, think_s:
             await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
 
 
-async def run_customers(url: str, customers: int, duration_s: float, think_s: float = 1.0,
-                        prefix: Optional[str] = None) -> LoadRun:
+async def run_customers(url: str, customers: int, duration_s: float, identities: List[Identity], outbox: Path,
+                        think_s: float = 1.0, prefix: Optional[str] = None) -> LoadRun:
     """``customers`` simulated customers for ``duration_s``; messages in flight are finished."""
     from channels.faults import NOT_ANSWERED, NOT_TAKEN, response_text
 
@@ -129,7 +182,8 @@ async def run_customers(url: str, customers: int, duration_s: float, think_s: fl
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         started = time.monotonic()
         deadline = started + duration_s
-        await asyncio.gather(*(customer(i, url, run, deadline, think_s, prefix, apologies, session)
+        await asyncio.gather(*(customer(i, url, run, deadline, think_s, prefix, apologies, session,
+                                        identities[i % len(identities)], outbox)
                                for i in range(customers)))
         run.elapsed_s = time.monotonic() - started
     return run
@@ -243,9 +297,9 @@ def commit() -> str:
     return result.stdout.strip() or "uncommitted"
 
 
-def seeded_schema(base_url: str) -> str:
+def seeded_schema(base_url: str, random_customers: int = 0) -> str:
     from actions.clock import today_in_china
-    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.seed import add_random_customers, create_schema, reset_demo_customers
     from loandb.session import session_scope
 
     schema = f"load_{uuid.uuid4().hex[:10]}"
@@ -254,6 +308,7 @@ def seeded_schema(base_url: str) -> str:
     create_schema(url)
     with session_scope(url) as session:
         reset_demo_customers(session, today_in_china())
+        add_random_customers(session, random_customers, today_in_china())
     return schema
 
 
@@ -277,20 +332,32 @@ def main() -> None:
     parser.add_argument("--redis", default=os.environ.get("LOAD_TEST_REDIS_URL", "redis://127.0.0.1:6379/2"))
     args = parser.parse_args()
 
-    schema = seeded_schema(args.database)
+    schema = seeded_schema(args.database, random_customers=args.customers + 50)
     database_url = database_url_in_schema(args.database, schema)
+    identities = load_identities(database_url)
     try:
         with tempfile.TemporaryDirectory(prefix="load-") as work:
+            outbox = Path(work) / "sms-outbox.jsonl"
+            # Codes into the outbox (this is a test), and as often as the journeys need them:
+            # the load test measures throughput, not the resend limits.
+            policy = Path(work) / "policy.yml"
+            policy.write_text((ROOT / "policy.yml").read_text(encoding="utf-8")
+                              .replace("resend_after_seconds: 60", "resend_after_seconds: 0")
+                              .replace("codes_per_hour: 5 ", "codes_per_hour: 10000 "), encoding="utf-8")
             settings = ProductionSettings(
                 database_url=database_url, redis_url=args.redis, redis_prefix=f"load{uuid.uuid4().hex[:8]}",
-                ports=Ports.free(args.rasa_instances), work_dir=Path(work), console=False)
+                ports=Ports.free(args.rasa_instances), work_dir=Path(work), console=False,
+                extra_env={"SMS_OUTBOX_TEST_ONLY": "1", "SMS_OUTBOX_PATH": str(outbox),
+                           "LOAN_POLICY_PATH": str(policy)})
             with production_servers(settings) as setup:
                 print(f"==> {args.customers} customers for {args.duration:.0f} s on {setup.rasa_url}", flush=True)
-                asyncio.run(run_customers(setup.rasa_url, 6, 5, think_s=0.2))  # warm-up, not counted
+                # Warm-up, not counted (customers of their own, so its codes cross no one's).
+                asyncio.run(run_customers(setup.rasa_url, 6, 5, identities[-6:], outbox, think_s=0.2))
                 before = tier_cpu(setup)
                 started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
                 load_before = os.getloadavg()[0]
-                run = asyncio.run(run_customers(setup.rasa_url, args.customers, args.duration, args.think))
+                run = asyncio.run(run_customers(setup.rasa_url, args.customers, args.duration,
+                                                identities[:args.customers], outbox, args.think))
                 cpu = {tier: round(seconds - before[tier], 1) for tier, seconds in tier_cpu(setup).items()}
             result = {
                 "started_at": started_at, "commit": commit(), "cpu_count": os.cpu_count(),

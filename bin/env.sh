@@ -12,3 +12,10 @@ export WECHAT_REPLY_TIMEOUT="${WECHAT_REPLY_TIMEOUT:-4}"
 # Rasa's HTTP API (tracker events, /model/parse) takes this token; the console uses it too.
 # Without one, anyone who reaches port 5005 could write into conversations.
 export RASA_API_TOKEN="${RASA_API_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(24))')}"
+# The Rasa server sends this to the action server, which refuses any call without it.
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(24))')}"
+# Sign web chat session ids and the bank page's login tokens (channels/web_sessions.py, bank_login.py).
+export WEBCHAT_SESSION_SECRET="${WEBCHAT_SESSION_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
+export BANK_LOGIN_TOKEN_SECRET="${BANK_LOGIN_TOKEN_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
+# Pages allowed to call Rasa from a browser (the web chat): space-separated origins.
+export CORS_ORIGINS="${CORS_ORIGINS:-http://localhost:8080 http://127.0.0.1:8080}"

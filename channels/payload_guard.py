@@ -1,11 +1,22 @@
 """Customers may type a button payload (``/intent{...}``): Rasa would take it as given,
-skipping NLU. Only the exact payloads of the assistant's own buttons pass; any other
-slash command loses its slash and is understood as ordinary text."""
+skipping NLU (``/restart`` would reset the conversation, ``/inform{...}`` set entities).
+Only the exact payloads of the assistant's own buttons pass; any other text that starts
+with a slash is understood as ordinary text.
+
+Rasa looks for the slash after the NLU's normaliser has run, so the guard reads the text
+as the normaliser will leave it (bank_nlu/normalizer.py: full-width ``／`` becomes ``/``,
+emoji go, spaces are trimmed) with zero-width characters removed as well, and takes off
+leading slashes until none is left: ``／restart``, ``/ /restart``, a zero-width space or an
+emoji before the slash all end up as the word ``restart``.
+"""
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import FrozenSet, Iterator, Union
 
 import yaml
+
+from bank_nlu.normalizer import normalize
 
 MAX_MESSAGE_CHARS = 10_000  # longer messages are cut; the customer is told
 
@@ -32,9 +43,21 @@ def allowed_payloads(domain_path: Union[str, Path] = "domain.yml") -> FrozenSet[
     return frozenset(_button_payloads(domain.get("responses") or {}))
 
 
+def as_the_nlu_reads(text: str) -> str:
+    """The normaliser's text, without zero-width or other invisible format characters."""
+    visible = "".join(c for c in unicodedata.normalize("NFKC", text or "") if unicodedata.category(c) != "Cf")
+    return normalize(visible).strip()
+
+
 def guard_text(text: str, allowed: FrozenSet[str]) -> str:
     """The text Rasa may see: own button payloads as they are, other slash commands as words."""
-    stripped = text.strip()
-    if not stripped.startswith("/") or stripped in allowed:
+    if text.strip() in allowed:
+        return text.strip()
+    seen = as_the_nlu_reads(text)
+    if not seen.startswith("/"):
         return text
-    return stripped.lstrip("/").strip()
+    if seen in allowed:
+        return seen
+    while seen.startswith("/"):  # "/ /restart" and "//restart" too
+        seen = as_the_nlu_reads(seen[1:])
+    return seen

@@ -5,6 +5,10 @@ Same URL and JSON as Rasa's (``POST /webhooks/rest/webhook`` with ``sender`` and
 limited to the assistant's own buttons, and a failure anywhere answers with an apology
 (channels/faults.py): 503 when the message was not taken and should be sent again.
 
+The client's ``sender`` (letters, digits, '_' and '-', channels/sender_ids.py) becomes the
+conversation ``rest:<sender>``: a REST client can name only REST conversations, never a web
+chat session or a WeChat openid's conversation.
+
 An optional ``message_id`` makes a client's retry safe: a message the conversation already
 holds is answered from the store, not handled twice (channels/retries.py).
 """
@@ -19,13 +23,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import faults
+from channels.metadata import client_metadata
 from channels.payload_guard import MAX_MESSAGE_CHARS, allowed_payloads, guard_text
 from channels.retries import handle_once
+from channels.sender_ids import SENDER_RULE, is_valid_sender
 
 logger = logging.getLogger(__name__)
 
-MAX_SENDER_CHARS = 128
 MAX_MESSAGE_ID_CHARS = 128
+PREFIX = "rest:"
 CUT_NOTICE = "您的消息较长，我先阅读了前{limit}个字。如还有补充，可以分几条发给我。"
 
 
@@ -65,8 +71,8 @@ class GuardedRestInput(RestInput):
                 return _bad_request("body must be a JSON object")
             sender = body.get("sender")
             text = body.get("message", "")
-            if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_CHARS:
-                return _bad_request(f"sender must be a string of 1 to {MAX_SENDER_CHARS} characters")
+            if not is_valid_sender(sender):
+                return _bad_request(f"sender must be {SENDER_RULE}")
             if text is None:
                 text = ""
             if not isinstance(text, str):
@@ -75,7 +81,7 @@ class GuardedRestInput(RestInput):
             if message_id is not None and (not isinstance(message_id, str)
                                            or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS):
                 return _bad_request(f"message_id must be a string of 1 to {MAX_MESSAGE_ID_CHARS} characters")
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            metadata = client_metadata(body.get("metadata"))
 
             replies: List[Dict[str, Any]] = []
             if len(text) > MAX_MESSAGE_CHARS:
@@ -86,7 +92,8 @@ class GuardedRestInput(RestInput):
             agent = request.app.ctx.agent
             faults.raise_store_errors(agent)
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata,
+            conversation_id = PREFIX + sender
+            message = UserMessage(text, collector, conversation_id, input_channel=self.name(), metadata=metadata,
                                   message_id=message_id)
             handler = partial(handle_once, agent) if message_id else on_new_message
             turn = await faults.handle_turn(handler, message)
@@ -95,8 +102,8 @@ class GuardedRestInput(RestInput):
                 apology = faults.response_text(faults.NOT_TAKEN, self.domain_path)
                 replies.append({"recipient_id": sender, "text": apology})
                 return response.json(replies, status=503, headers={"Retry-After": "5"})
-            replies.extend(collector.messages)
-            paused = not collector.messages and await faults.is_paused(agent, sender)
+            replies.extend({**reply, "recipient_id": sender} for reply in collector.messages)
+            paused = not collector.messages and await faults.is_paused(agent, conversation_id)
             apology = turn.apology(said_anything=bool(collector.messages), paused=paused)
             if apology:
                 replies.append({"recipient_id": sender, "text": faults.response_text(apology, self.domain_path)})

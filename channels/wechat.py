@@ -10,6 +10,7 @@ same reply. A part that fails gets the customer an apology (channels/faults.py).
 """
 import asyncio
 import logging
+import time
 import unicodedata
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
@@ -27,7 +28,8 @@ from wechatpy.utils import check_signature
 from channels import faults
 from channels.payload_guard import allowed_payloads, guard_text
 from channels.retries import handle_once
-from channels.wechat_support import ConfiguredWeChatClient, MessageLedger
+from channels.sender_ids import is_valid_sender
+from channels.wechat_support import REPLAY_WINDOW_SECONDS, ConfiguredWeChatClient, MessageLedger
 
 logger = logging.getLogger(__name__)
 
@@ -139,8 +141,10 @@ class WeChatInput(InputChannel):
         return self.output
 
     def _signed(self, request: Request) -> bool:
+        """Signed with our token, and sent within the replay window (a captured callback
+        cannot be replayed later, in plain or safe mode)."""
         args = request.args
-        if not self.token:
+        if not self.token or not fresh_timestamp(args.get("timestamp", "")):
             return False
         try:
             check_signature(self.token, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
@@ -184,6 +188,11 @@ class WeChatInput(InputChannel):
             except Exception:  # malformed XML, entities, an envelope that does not decrypt
                 logger.info("refused a malformed WeChat message")
                 return response.text("bad request", status=400)
+            if not is_valid_sender(message.source):
+                return response.text("bad request", status=400)
+            if not await self.ledger.nonce_for(args.get("nonce", ""), message_key(message)):
+                logger.warning("refused a WeChat callback whose nonce was already used")
+                return response.text("forbidden", status=403)
             reply = await self.handle(message, on_new_message, request)
             if not reply:
                 return response.text("success")
@@ -196,7 +205,7 @@ class WeChatInput(InputChannel):
     async def handle(self, message, on_new_message, request: Request) -> str:
         """The passive reply XML for a message, or '' when there is none (yet)."""
         openid = message.source
-        key = str(getattr(message, "id", None) or f"{openid}:{message.create_time}")
+        key = message_key(message)
         retry = not await self.ledger.claim(key)
         if retry:
             earlier = await self.ledger.reply_to_retry(key, self.reply_timeout)
@@ -266,6 +275,20 @@ class WeChatInput(InputChannel):
                 return intent or ChannelAnswer(domain_text(request, "utter_wechat_unknown_menu"))
             return None
         return ChannelAnswer(domain_text(request, "utter_wechat_unsupported", kind=MEDIA_WORDS.get(kind, "这类消息")))
+
+
+def message_key(message) -> str:
+    """What tells one WeChat message from another: its MsgId (events: sender and CreateTime)."""
+    return str(getattr(message, "id", None) or f"{message.source}:{message.create_time}")
+
+
+def fresh_timestamp(timestamp: str, now: float = None) -> bool:
+    """A callback's timestamp within REPLAY_WINDOW_SECONDS of our clock."""
+    try:
+        sent = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    return abs((time.time() if now is None else now) - sent) <= REPLAY_WINDOW_SECONDS
 
 
 class ChannelAnswer:

@@ -16,7 +16,10 @@ from wechatpy.session.memorystorage import MemoryStorage
 
 logger = logging.getLogger(__name__)
 
-SEEN_SECONDS = 120  # WeChat retries within ~15 s; keep well beyond
+# A signed callback is accepted this long around its timestamp (channels/wechat.py), and any
+# copy of it within that window is a retry: answered from here, never handled twice.
+REPLAY_WINDOW_SECONDS = 5 * 60
+SEEN_SECONDS = 2 * REPLAY_WINDOW_SECONDS + 60  # WeChat retries within ~15 s; replays within the window
 
 
 class ConfiguredWeChatClient(WeChatClient):
@@ -44,6 +47,24 @@ class MessageLedger:
             self._redis = redis.asyncio.from_url(redis_url)
         self._seen: Dict[str, Tuple[float, asyncio.Future]] = {}
         self._options: Dict[str, Dict[str, str]] = {}
+        self._nonces: Dict[str, Tuple[float, str]] = {}
+
+    async def nonce_for(self, nonce: str, message_key: str) -> bool:
+        """True unless ``nonce`` was already used, within the replay window, for another message.
+
+        WeChat's retries of one message may carry the same nonce (they are answered from the
+        ledger, once); a captured nonce on a different message is a forgery attempt."""
+        if self._redis is not None:
+            name = f"wechat:nonce:{nonce}"
+            if await self._redis.set(name, message_key, nx=True, ex=SEEN_SECONDS):
+                return True
+            earlier = await self._redis.get(name)
+            return earlier is not None and earlier.decode() == message_key
+        now = time.monotonic()
+        for old in [n for n, (at, _) in self._nonces.items() if now - at > SEEN_SECONDS]:
+            del self._nonces[old]
+        earlier = self._nonces.setdefault(nonce, (now, message_key))
+        return earlier[1] == message_key
 
     async def claim(self, key: str) -> bool:
         """True for the first delivery of a message; False for a retry."""

@@ -2,8 +2,11 @@
 
     uvicorn --factory console.app:create_app --port 8080
 
-Every page and API needs a signed-in agent; sessions expire after 30 minutes without a
-request; every form carries a CSRF token; failed logins are slowed down. Agents'
+Every page and API needs a signed-in agent; sessions live on the server (console/sessions.py:
+revoked on logout, ended 30 minutes without a request or after an absolute lifetime), the
+cookie is ``Secure`` when ``CONSOLE_HTTPS`` is set; every form carries a CSRF token; failed
+logins are counted in the database and lock a name or an address out (console/throttle.py).
+A ticket is worked by one agent at a time (console/claims.py). Logins, lockouts, notes,
 views and reveals of full ID or phone numbers are written to the audit log.
 """
 import asyncio
@@ -22,13 +25,24 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.middleware.sessions import SessionMiddleware
 
-from actions.clock import now_in_china, today_in_china
-from console.dashboard import dashboard
+from actions.clock import now_in_china
+from console.dashboard import dashboard_router
 from console.delivery import deliver
-from console.passwords import verify_password
+from console.export_pdf import export_router
+from console.history import history_router
+from console.bank_page import bank_page_router
+from console.canned_replies import canned_replies_router
+from console.claims import HeldByAnother, claim, holder_name, take_over
+from console.client_address import client_address, trusted_proxies
+from console.passwords import verify_password_or_dummy
+from console.identity_locks import identity_locks_router
+from console.privacy import privacy_router
 from console.rasa_api import RasaAPI
-from console.throttle import LoginThrottle
+from console.reviews import reviews_router, ticket_review
+from console.sessions import revoke_session, session_agent_id, start_session
+from console.throttle import forget_failures, locked_subject, login_subjects, record_failure
 from console.tickets import REASON_WORDS, STATUS_WORDS, audit, customer_panel, queue, ticket_summary, transcript
+from console.transcripts import keep_from_rasa, kept_lines
 from loandb.models import Agent, Customer, HandoffTicket, TicketNote
 from loandb.seed import create_schema
 from loandb.session import session_scope
@@ -58,11 +72,13 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
     if not secret:
         logger.warning("CONSOLE_SECRET_KEY is not set: sessions end when the console restarts")
         secret = secrets.token_urlsafe(32)
+    # Secure when agents reach the console over HTTPS (CONSOLE_HTTPS=1, e.g. behind the bank's TLS proxy).
+    https_only = os.environ.get("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes")
     app.add_middleware(SessionMiddleware, secret_key=secret, max_age=SESSION_SECONDS, same_site="strict",
-                       session_cookie="agent_session")
+                       session_cookie="agent_session", https_only=https_only)
+    proxies = trusted_proxies()
     app.mount("/agent/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    throttle = LoginThrottle()
     rasa_api = rasa or RasaAPI()
     create_schema()
 
@@ -82,16 +98,17 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             raise HTTPException(status_code=403, detail="invalid form token")
 
     def current_agent(request: Request) -> Dict[str, Any]:
-        agent_id = request.session.get("agent_id")
-        if not agent_id:
+        token = request.session.get("token")
+        if not token:
             raise LoginRequired()
         with session_scope() as session:
-            agent = session.get(Agent, agent_id)
-            if agent is None:
+            agent_id = session_agent_id(session, token, now_in_china())
+            agent = session.get(Agent, agent_id) if agent_id else None
+            if agent is None:  # revoked (logged out elsewhere), expired, or never valid
                 request.session.clear()
                 raise LoginRequired()
             agent.last_seen_at = now_in_china()  # presence: an agent is available
-            return {"id": agent.id, "name": agent.display_name, "username": agent.username}
+            return {"id": agent.id, "name": agent.display_name, "username": agent.username, "role": agent.role}
 
     def page(request: Request, name: str, agent: Optional[Dict[str, Any]], **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, {"agent": agent, "csrf": csrf_token(request), **context})
@@ -111,30 +128,49 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
     async def login_page(request: Request):
         return page(request, "login.html", None, error=None)
 
+    def check_login(username: str, password: str, address: str) -> Dict[str, Any]:
+        """The login's outcome (blocking work: the database and scrypt, run off the event loop)."""
+        now = now_in_china()
+        subjects = login_subjects(username, address)
+        with session_scope() as session:
+            agent = session.execute(select(Agent).where(Agent.username == username)).scalars().first()
+            if locked_subject(session, subjects, now):
+                verify_password_or_dummy(password, None)  # the same time as any other answer
+                return {"outcome": "locked"}
+            if not verify_password_or_dummy(password, agent.password_hash if agent else None):
+                locked = record_failure(session, subjects, now)
+                if agent is not None:
+                    audit(session, agent.id, "login_failed")
+                    if locked:
+                        audit(session, agent.id, "login_locked")
+                if locked:
+                    logger.warning("console logins locked for %s for 15 minutes", locked[:60])
+                return {"outcome": "failed"}
+            forget_failures(session, subjects[0])
+            agent.last_seen_at = now  # signed in: available for handoffs
+            audit(session, agent.id, "login")
+            return {"outcome": "ok", "token": start_session(session, agent.id, address, now)}
+
     @app.post("/agent/login")
     async def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form("")):
         check_csrf(request, csrf)
-        address = request.client.host if request.client else "-"
-        keys = (f"user:{username}", f"ip:{address}")
-        await asyncio.sleep(throttle.delay(*keys))
-        with session_scope() as session:
-            agent = session.execute(select(Agent).where(Agent.username == username)).scalars().first()
-            ok = agent is not None and verify_password(password, agent.password_hash)
-            agent_id = agent.id if ok else None
-            if ok:
-                agent.last_seen_at = now_in_china()  # signed in: available for handoffs
-        if not ok:
-            throttle.failed(*keys)
+        address = client_address(request, proxies)
+        result = await asyncio.to_thread(check_login, username[:100], password[:1000], address)
+        if result["outcome"] == "locked":
+            logger.info("locked-out console login for %r from %s", username[:50], address)
+            return page(request, "login.html", None, error="登录失败次数过多，请15分钟后再试，或联系主管。")
+        if result["outcome"] != "ok":
             logger.info("failed console login for %r from %s", username[:50], address)
             return page(request, "login.html", None, error="用户名或密码不正确")
-        throttle.succeeded(*keys)
         request.session.clear()
-        request.session.update({"agent_id": agent_id, "csrf": secrets.token_urlsafe(24), "since": time.time()})
+        request.session.update({"token": result["token"], "csrf": secrets.token_urlsafe(24), "since": time.time()})
         return RedirectResponse("/agent/", status_code=303)
 
     @app.post("/agent/logout")
     async def logout(request: Request, csrf: str = Form(""), agent=Depends(current_agent)):
         check_csrf(request, csrf)
+        with session_scope() as session:
+            revoke_session(session, request.session.get("token"), now_in_china())  # a copied cookie dies too
         request.session.clear()
         return RedirectResponse("/agent/login", status_code=303)
 
@@ -142,12 +178,6 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
     async def queue_page(request: Request, agent=Depends(current_agent)):
         with session_scope() as session:
             return page(request, "queue.html", agent, tickets=queue(session))
-
-    @app.get("/agent/dashboard", response_class=HTMLResponse)
-    async def dashboard_page(request: Request, agent=Depends(current_agent)):
-        with session_scope() as session:
-            figures = dashboard(session, today_in_china())
-        return page(request, "dashboard.html", agent, figures=figures, reasons=REASON_WORDS)
 
     @app.get("/agent/api/tickets")
     async def queue_api(agent=Depends(current_agent)):
@@ -160,6 +190,39 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             raise HTTPException(status_code=404, detail="no such ticket")
         return ticket
 
+    def claimed_ticket(session, ticket_id: int, agent: Dict[str, Any]) -> HandoffTicket:
+        """The ticket, now held by ``agent``; 409 when another agent holds it."""
+        ticket = load_ticket(session, ticket_id)
+        try:
+            if claim(session, ticket, agent, now_in_china()):
+                audit(session, agent["id"], "claim", ticket)
+        except HeldByAnother as held:
+            raise HTTPException(status_code=409, detail=f"ticket is held by {held.holder}")
+        return ticket
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        if exc.status_code == 409 and not request.url.path.startswith("/agent/api/"):
+            return HTMLResponse(templates.get_template("held.html").render(detail=exc.detail), status_code=409)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    @app.post("/agent/tickets/{ticket_id}/claim")
+    async def claim_ticket(request: Request, ticket_id: int, csrf: str = Form(""), agent=Depends(current_agent)):
+        check_csrf(request, csrf)
+        with session_scope() as session:
+            claimed_ticket(session, ticket_id, agent)
+        return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
+
+    @app.post("/agent/tickets/{ticket_id}/take-over")
+    async def take_over_ticket(request: Request, ticket_id: int, csrf: str = Form(""), agent=Depends(current_agent)):
+        check_csrf(request, csrf)
+        with session_scope() as session:
+            ticket = load_ticket(session, ticket_id)
+            if not take_over(session, ticket, agent, now_in_china()):
+                raise HTTPException(status_code=403, detail="only a supervisor can take over a ticket")
+            audit(session, agent["id"], "take_over", ticket)
+        return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
+
     @app.get("/agent/tickets/{ticket_id}", response_class=HTMLResponse)
     async def ticket_page(request: Request, ticket_id: int, reveal: Optional[str] = None,
                           agent=Depends(current_agent)):
@@ -171,15 +234,20 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             audit(session, agent["id"], "view_ticket", ticket)
             info = {"id": ticket.id, "reason": REASON_WORDS.get(ticket.reason, ticket.reason),
                     "priority": ticket.priority, "status": ticket.status, "status_words": STATUS_WORDS[ticket.status],
-                    "channel": ticket.channel,
+                    "channel": ticket.channel, "holder": holder_name(session, ticket) or "",
+                    "mine": ticket.claimed_by == agent["id"],
                     "conversation_id": conversation_id, "summary": ticket_summary(ticket),
                     "notes": [{"text": n.text, "at": n.created_at.strftime("%m-%d %H:%M")} for n in ticket.notes]}
-        try:
-            lines = transcript(await rasa_api.tracker(conversation_id))
-        except Exception:
-            logger.exception("could not read conversation %s from Rasa", conversation_id)
-            lines = None
-        return page(request, "ticket.html", agent, ticket=info, customer=panel, transcript=lines)
+        # A resolved ticket shows the transcript the bank kept (console/transcripts.py), read-only.
+        lines = await asyncio.to_thread(kept_lines, ticket_id) if info["status"] == "resolved" else None
+        if lines is None:
+            try:
+                lines = transcript(await rasa_api.tracker(conversation_id))
+            except Exception:
+                logger.exception("could not read conversation %s from Rasa", conversation_id)
+                lines = None
+        review = await asyncio.to_thread(ticket_review, ticket_id)
+        return page(request, "ticket.html", agent, ticket=info, customer=panel, transcript=lines, review=review)
 
     @app.post("/agent/tickets/{ticket_id}/reveal")
     async def reveal(request: Request, ticket_id: int, field: str = Form(""), csrf: str = Form(""),
@@ -202,7 +270,7 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         text = text.strip()[:MAX_REPLY_CHARS]
         if text:
             with session_scope() as session:
-                ticket = load_ticket(session, ticket_id)
+                ticket = claimed_ticket(session, ticket_id, agent)
                 conversation_id, channel = ticket.conversation_id, ticket.channel
                 audit(session, agent["id"], "reply", ticket)
             if channel == "socketio":
@@ -225,9 +293,10 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         check_csrf(request, csrf)
         if text.strip():
             with session_scope() as session:
-                ticket = load_ticket(session, ticket_id)
+                ticket = claimed_ticket(session, ticket_id, agent)
                 session.add(TicketNote(ticket_id=ticket.id, agent_id=agent["id"], text=text.strip()[:2000],
                                        created_at=now_in_china()))
+                audit(session, agent["id"], "note", ticket)
         return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
 
     @app.post("/agent/tickets/{ticket_id}/resolve")
@@ -237,6 +306,7 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             ticket = load_ticket(session, ticket_id)
             if ticket.status == "resolved":
                 return RedirectResponse("/agent/", status_code=303)
+            ticket = claimed_ticket(session, ticket_id, agent)
             ticket.status, ticket.resolved_at, ticket.agent_id = "resolved", now_in_china(), agent["id"]
             conversation_id = ticket.conversation_id
             audit(session, agent["id"], "resolve", ticket)
@@ -246,7 +316,16 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         await rasa_api.run_action(conversation_id, "action_handback")
         # As after any bot turn, so the next message is understood as usual.
         await rasa_api.append(conversation_id, [{"event": "action", "name": "action_listen", "timestamp": time.time()}])
+        await keep_from_rasa(rasa_api, ticket_id, conversation_id)  # the bank's copy, hand-back included
         return RedirectResponse("/agent/", status_code=303)
 
+    app.include_router(privacy_router(current_agent, check_csrf))  # erasure on request, for supervisors
+    app.include_router(identity_locks_router(current_agent, check_csrf))  # lift a customer's identity lock
+    app.include_router(history_router(current_agent, check_csrf))  # every ticket, searchable; CSV export
+    app.include_router(export_router(current_agent, rasa_api))  # a transcript as PDF
+    app.include_router(reviews_router(current_agent, check_csrf))  # supervisors review resolved tickets
+    app.include_router(dashboard_router(current_agent))  # the dashboard and the supervisor panel
+    app.include_router(canned_replies_router(current_agent))  # 常用语 for the reply box
+    app.include_router(bank_page_router())  # the demo bank page's settings, and demo login tokens
     return app
 

@@ -1,113 +1,236 @@
-"""Daily figures for the dashboard: conversations and containment, handoffs by reason,
-complaints, fallback rate, strongly negative messages, promises made and kept, and
-requests created. Conversations come from Rasa's events table; the rest from the loan
-database."""
-import json
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Dict, List
+"""The dashboard at /agent/dashboard, read at a glance: headline numbers for today and the
+last 7 days beside the period before, charts per day over 14 days (ECharts, served from
+console/node_modules like the widget's socket.io client), handoff reasons, review results
+per agent, and for supervisors a live panel: agents online, tickets per agent, who is
+waiting and who has waited longer than policy's ``target_wait_minutes``.
 
-from sqlalchemy import create_engine, text
+Conversations, containment and complaints come from Rasa's events table (the tracker
+store); tickets, promises and reviews from the loan database. Registered in console/app.py
+with ``app.include_router(dashboard_router(current_agent))``.
+"""
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Set
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from actions.clock import CHINA, as_china
-from loandb.models import HandoffTicket, Payment, ServiceRequest
+from actions.clock import CHINA, as_china, now_in_china
+from actions.policy import Policy, load_policy
+from console.pages import SUPERVISOR, render
+from console.reviews import REVIEW_WORDS
+from console.tickets import CHANNEL_WORDS, REASON_WORDS
+from loandb.models import Agent, Customer, HandoffTicket, Payment, ServiceRequest
+from loandb.session import session_scope
+from loandb.ticket_reviews import reviews_per_agent
 from persistence.urls import tracker_db_url
 
 DAYS = 14
+REVIEW_DAYS = 30
+ECHARTS = Path(__file__).resolve().parent / "node_modules" / "echarts" / "dist" / "echarts.min.js"
 
 
 @dataclass
-class Series:
-    title: str
-    values: Dict[date, float] = field(default_factory=dict)
-
-    def chart(self, days: List[date]) -> Dict:
-        """Title and one bar per day, its height as a share of the highest."""
-        top = max([self.values.get(day, 0) for day in days] + [1])
-        return {"title": self.title, "points": [
-            {"day": day.strftime("%m-%d"), "value": self.values.get(day, 0),
-             "height": round(100 * self.values.get(day, 0) / top)} for day in days]}
+class Activity:
+    """What happened in a span of days, from which every figure is counted."""
+    conversations: Dict[date, Set[str]]
+    complaints: Counter
+    messages: Counter
+    fallbacks: Counter
+    tickets: List[HandoffTicket]
+    promises: List[ServiceRequest]
+    kept: Set[int]  # ids of promises kept
 
 
 def _day(moment: datetime) -> date:
     return as_china(moment).date()
 
 
-def _user_events(since: datetime) -> List[Dict]:
+def _start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), CHINA)
+
+
+def _user_events(since: datetime) -> List[Dict[str, Any]]:
     """Customer messages since a moment, from Rasa's SQL tracker store."""
     engine = create_engine(tracker_db_url(), future=True)
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                text("select sender_id, timestamp, intent_name, data from events "
-                     "where type_name = 'user' and timestamp >= :since"),
-                {"since": since.timestamp()},
-            ).all()
+                text("select sender_id, timestamp, intent_name from events "
+                     "where type_name = 'user' and timestamp >= :since"), {"since": since.timestamp()}).all()
     except Exception:  # no conversation stored yet: the table does not exist
         return []
     finally:
         engine.dispose()
-    return [{"sender": r[0], "day": datetime.fromtimestamp(r[1], CHINA).date(), "intent": r[2],
-             "emotion": (json.loads(r[3]).get("parse_data") or {}).get("emotion") or {}} for r in rows
+    return [{"sender": r[0], "day": datetime.fromtimestamp(r[1], CHINA).date(), "intent": r[2]} for r in rows
             if not (r[2] or "").startswith("EXTERNAL_")]  # a reminder the bank sent is no customer message
-
-
-def dashboard(session: Session, today: date) -> Dict:
-    days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
-    since = datetime.combine(days[0], datetime.min.time(), CHINA)
-    events = _user_events(since)
-
-    conversations: Dict[date, set] = defaultdict(set)
-    fallbacks, messages, negative, complaints = Counter(), Counter(), Counter(), Counter()
-    for event in events:
-        conversations[event["day"]].add(event["sender"])
-        messages[event["day"]] += 1
-        fallbacks[event["day"]] += event["intent"] == "nlu_fallback"
-        complaints[event["day"]] += event["intent"] == "complain"
-        negative[event["day"]] += bool(event["emotion"].get("strongly_negative"))
-
-    tickets = session.query(HandoffTicket).filter(HandoffTicket.created_at >= since).all()
-    handed_over: Dict[date, set] = defaultdict(set)
-    reasons: Counter = Counter()
-    for ticket in tickets:
-        handed_over[_day(ticket.created_at)].add(ticket.conversation_id)
-        reasons[ticket.reason] += 1
-
-    requests = session.query(ServiceRequest).filter(ServiceRequest.created_at >= since).all()
-    made, kept, created = Counter(), Counter(), Counter()
-    for request in requests:
-        day = _day(request.created_at)
-        created[day] += 1
-        if request.kind == "promise_to_pay":
-            made[day] += 1
-            kept[day] += _kept(session, request, today)
-
-    return {
-        "days": [d.strftime("%m-%d") for d in days],
-        "charts": [
-            Series("会话数", {d: len(s) for d, s in conversations.items()}).chart(days),
-            Series("机器人独立解决率 %", {d: round(100 * (1 - len(handed_over[d] & s) / len(s))) for d, s in
-                                          conversations.items() if s}).chart(days),
-            Series("转人工", {d: len(s) for d, s in handed_over.items()}).chart(days),
-            Series("投诉", dict(complaints)).chart(days),
-            Series("未理解率 %", {d: round(100 * fallbacks[d] / messages[d]) for d in messages if messages[d]}).chart(days),
-            Series("强烈负面消息", dict(negative)).chart(days),
-            Series("还款承诺", dict(made)).chart(days),
-            Series("已兑现承诺", dict(kept)).chart(days),
-            Series("新建申请", dict(created)).chart(days),
-        ],
-        "reasons": reasons.most_common(),
-    }
 
 
 def _kept(session: Session, promise: ServiceRequest, today: date) -> bool:
     """Paid at least the promised amount on that loan between the promise and its date."""
     if promise.target_date is None or promise.loan_id is None:
         return False
-    until = datetime.combine(min(promise.target_date, today) + timedelta(days=1), datetime.min.time(), CHINA)
+    until = _start(min(promise.target_date, today) + timedelta(days=1))
     paid = session.query(Payment).filter(Payment.loan_id == promise.loan_id, Payment.paid_at >= promise.created_at,
                                          Payment.paid_at < until).all()
     return sum((p.amount for p in paid), Decimal("0")) >= (promise.amount or Decimal("0"))
+
+
+def activity(session: Session, since: date, today: date, events: List[Dict[str, Any]]) -> Activity:
+    conversations: Dict[date, Set[str]] = defaultdict(set)
+    complaints, messages, fallbacks = Counter(), Counter(), Counter()
+    for event in events:
+        conversations[event["day"]].add(event["sender"])
+        messages[event["day"]] += 1
+        fallbacks[event["day"]] += event["intent"] == "nlu_fallback"
+        complaints[event["day"]] += event["intent"] == "complain"
+    tickets = session.execute(select(HandoffTicket).where(HandoffTicket.created_at >= _start(since))).scalars().all()
+    promises = session.execute(select(ServiceRequest).where(ServiceRequest.kind == "promise_to_pay",
+                                                            ServiceRequest.created_at >= _start(since))).scalars().all()
+    return Activity(conversations, complaints, messages, fallbacks, tickets, promises,
+                    {p.id for p in promises if _kept(session, p, today)})
+
+
+def wait_minutes(ticket: HandoffTicket, now: datetime) -> float:
+    """From the handoff until a person took it (claimed, or resolved); still waiting: until now."""
+    reached = ticket.claimed_at or ticket.resolved_at
+    return max((as_china(reached or now) - as_china(ticket.created_at)).total_seconds() / 60, 0.0)
+
+
+def _median(values: List[float]) -> Optional[float]:
+    return round(statistics.median(values), 1) if values else None
+
+
+def period_figures(seen: Activity, days: List[date], now: datetime) -> Dict[str, Optional[float]]:
+    """The headline numbers over some days."""
+    wanted = set(days)
+    talked = set().union(*[seen.conversations.get(d, set()) for d in days])
+    tickets = [t for t in seen.tickets if _day(t.created_at) in wanted]
+    handed = {t.conversation_id for t in tickets}
+    promises = [p for p in seen.promises if _day(p.created_at) in wanted]
+    return {
+        "conversations": len(talked),
+        "containment": round(100 * (1 - len(handed & talked) / len(talked)), 1) if talked else None,
+        "handoffs": len(tickets),
+        "complaints": sum(seen.complaints.get(d, 0) for d in days),
+        "promises_made": len(promises),
+        "promises_kept": sum(p.id in seen.kept for p in promises),
+        "median_wait": _median([wait_minutes(t, now) for t in tickets]),
+    }
+
+
+HEADLINES = [("conversations", "会话数", ""), ("containment", "机器人独立解决率", "%"), ("handoffs", "转人工", ""),
+             ("complaints", "投诉", ""), ("promises_made", "还款承诺", ""), ("promises_kept", "已兑现承诺", ""),
+             ("median_wait", "等待人工中位数", "分钟")]
+
+
+def change_words(key: str, now: Optional[float], before: Optional[float]) -> Dict[str, Any]:
+    """The change against the period before, as a reader wants it: points for a share,
+    per cent for a count, nothing to compare with when there was nothing before."""
+    if now is None or before is None:
+        return {"text": "无可比数据", "direction": "flat"}
+    difference = now - before
+    direction = "up" if difference > 0 else "down" if difference < 0 else "flat"
+    arrow = {"up": "↑", "down": "↓", "flat": "→"}[direction]
+    if key == "containment":
+        return {"text": f"{arrow} {abs(difference):.1f} 个百分点", "direction": direction}
+    if key == "median_wait":
+        return {"text": f"{arrow} {abs(difference):.1f} 分钟", "direction": direction}
+    if before == 0:
+        return {"text": f"{arrow} 上期为 0" if difference else "→ 持平", "direction": direction}
+    share = (Decimal(abs(difference)) * 100 / Decimal(before)).quantize(Decimal("1"), ROUND_HALF_UP)
+    return {"text": f"{arrow} {share}%" if difference else "→ 持平", "direction": direction}
+
+
+def headline(seen: Activity, current: List[date], previous: List[date], now: datetime) -> List[Dict[str, Any]]:
+    figures, before = period_figures(seen, current, now), period_figures(seen, previous, now)
+    return [{"key": key, "title": title, "unit": unit, "value": figures[key], "previous": before[key],
+             "change": change_words(key, figures[key], before[key])} for key, title, unit in HEADLINES]
+
+
+def dashboard(session: Session, today: date, now: Optional[datetime] = None) -> Dict[str, Any]:
+    """Every figure on the page, for everyone who may see the dashboard."""
+    now = now or now_in_china()
+    days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
+    seen = activity(session, days[0], today, _user_events(_start(days[0])))
+    per_day = {day: period_figures(seen, [day], now) for day in days}
+    reasons = Counter(t.reason for t in seen.tickets if _day(t.created_at) >= days[-7])
+    return {
+        "today": headline(seen, [today], [today - timedelta(days=1)], now),
+        "week": headline(seen, days[-7:], days[-14:-7], now),
+        "days": [d.strftime("%m-%d") for d in days],
+        "series": {key: [per_day[d][key] for d in days] for key, _, _ in HEADLINES},
+        "fallback_rate": [round(100 * seen.fallbacks[d] / seen.messages[d], 1) if seen.messages[d] else None
+                          for d in days],
+        "reasons": [{"reason": REASON_WORDS.get(r, r), "count": c} for r, c in reasons.most_common()],
+        "reviews": [{**row, "words": {REVIEW_WORDS[o]: row[o] for o in REVIEW_WORDS}}
+                    for row in reviews_per_agent(session, _start(today - timedelta(days=REVIEW_DAYS - 1)))],
+        "review_words": list(REVIEW_WORDS.values()),
+    }
+
+
+def supervisor_panel(session: Session, now: datetime, policy: Policy) -> Dict[str, Any]:
+    """Who is here, who holds what, and who is waiting (too long, against policy's target)."""
+    agents = session.execute(select(Agent).order_by(Agent.id)).scalars().all()
+    names = {a.id: a.display_name for a in agents}
+    present_since = now - timedelta(minutes=policy.agent_present_minutes)
+    open_tickets = session.execute(select(HandoffTicket).where(HandoffTicket.status == "open")
+                                   .order_by(HandoffTicket.created_at)).scalars().all()
+    resolved_today = Counter(session.execute(select(HandoffTicket.agent_id).where(
+        HandoffTicket.status == "resolved", HandoffTicket.resolved_at >= _start(now.date()))).scalars())
+    holding = Counter(t.claimed_by for t in open_tickets if t.claimed_by)
+    customers = {c.id: c.name for c in session.execute(select(Customer).where(
+        Customer.id.in_({t.customer_id for t in open_tickets if t.customer_id}))).scalars()}
+    waiting = []
+    for ticket in open_tickets:
+        minutes = wait_minutes(ticket, now)
+        waiting.append({"id": ticket.id, "reason": REASON_WORDS.get(ticket.reason, ticket.reason),
+                        "priority": ticket.priority, "channel": CHANNEL_WORDS.get(ticket.channel, ticket.channel),
+                        "customer": customers.get(ticket.customer_id, "未核实身份"),
+                        "holder": names.get(ticket.claimed_by, ""), "minutes": int(minutes),
+                        "over_target": not ticket.claimed_by and minutes > policy.target_wait_minutes})
+    return {
+        "target_minutes": policy.target_wait_minutes,
+        "online": [{"name": a.display_name, "supervisor": a.role == SUPERVISOR,
+                    "seen": as_china(a.last_seen_at).strftime("%H:%M")} for a in agents
+                   if a.last_seen_at and as_china(a.last_seen_at) >= present_since],
+        "per_agent": [{"name": a.display_name, "holding": holding[a.id], "resolved_today": resolved_today[a.id]}
+                      for a in agents if holding[a.id] or resolved_today[a.id]],
+        "waiting": waiting,
+        "over_target": sum(w["over_target"] for w in waiting),
+    }
+
+
+def dashboard_router(current_agent: Callable) -> APIRouter:
+    router = APIRouter()
+
+    def figures(agent: Dict[str, Any]) -> Dict[str, Any]:
+        now = now_in_china()
+        with session_scope() as session:
+            found = dashboard(session, now.date(), now)
+            if agent.get("role") == SUPERVISOR:
+                found["panel"] = supervisor_panel(session, now, load_policy())
+        return found
+
+    @router.get("/agent/dashboard", response_class=HTMLResponse)
+    def dashboard_page(request: Request, agent=Depends(current_agent)):
+        found = figures(agent)
+        return render(request, "dashboard.html", agent, figures=found)
+
+    @router.get("/agent/api/dashboard")
+    def dashboard_api(agent=Depends(current_agent)):
+        return figures(agent)
+
+    @router.get("/agent/vendor/echarts.min.js")
+    def echarts(agent=Depends(current_agent)):
+        if not ECHARTS.exists():
+            raise HTTPException(status_code=404, detail="ECharts is not installed: run bin/setup")
+        return FileResponse(ECHARTS, media_type="text/javascript")
+
+    return router

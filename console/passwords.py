@@ -1,4 +1,5 @@
-"""Agents' passwords: scrypt with a random salt per password, compared in constant time."""
+"""Agents' passwords: scrypt with a random salt per password, compared in constant time.
+scrypt is slow on purpose: callers run it off the event loop (console/app.py)."""
 import base64
 import hashlib
 import hmac
@@ -22,6 +23,19 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=_N, r=_R, p=_P, dklen=32)
     return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+# Checked when the name is unknown, so an unknown name costs the same scrypt work as a known
+# one: the time of an answer does not tell which names exist.
+_UNKNOWN_NAME_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def verify_password_or_dummy(password: str, stored: "str | None") -> bool:
+    """``verify_password``, doing the same work (and failing) when there is no stored hash."""
+    if stored is None:
+        verify_password(password, _UNKNOWN_NAME_HASH)
+        return False
+    return verify_password(password, stored)
 
 
 def new_password() -> str:

@@ -4,6 +4,8 @@ from typing import Any, Dict, List, Optional
 
 import httpx
 
+from channels.sender_ids import conversation_path
+
 
 class RasaAPI:
     def __init__(self, base_url: Optional[str] = None, token: Optional[str] = None) -> None:
@@ -15,20 +17,20 @@ class RasaAPI:
 
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
         async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.get(f"{self.base_url}/conversations/{conversation_id}/tracker",
+            response = await client.get(self.base_url + conversation_path(conversation_id, "tracker"),
                                         params=self._params(include_events="ALL"))
             response.raise_for_status()
             return response.json()
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(f"{self.base_url}/conversations/{conversation_id}/tracker/events",
+            response = await client.post(self.base_url + conversation_path(conversation_id, "tracker/events"),
                                          params=self._params(), json=events)
             response.raise_for_status()
 
     async def run_action(self, conversation_id: str, action: str) -> None:
         """Runs an action, sending what it says through the conversation's own channel."""
         async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(f"{self.base_url}/conversations/{conversation_id}/execute",
+            response = await client.post(self.base_url + conversation_path(conversation_id, "execute"),
                                          params=self._params(output_channel="latest"), json={"name": action})
             response.raise_for_status()

@@ -1,36 +1,47 @@
-"""Slows down repeated failed logins for a name or an address, so guessing does not pay."""
-import time
-from typing import Dict, Tuple
+"""Failed console logins, counted in the database per username and per address: after
+MAX_FAILURES within LOCK_MINUTES either is locked out for LOCK_MINUTES. In the database, so
+every console instance and a restart see the same count."""
+from datetime import datetime, timedelta
+from typing import Iterable, Optional
 
-FREE_FAILURES = 3  # then each failure doubles the wait
-MAX_DELAY_SECONDS = 8.0
-FORGET_AFTER_SECONDS = 15 * 60
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from loandb.models import ConsoleLoginFailure
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
 
 
-class LoginThrottle:
-    def __init__(self) -> None:
-        self._failures: Dict[str, Tuple[int, float]] = {}
+def login_subjects(username: str, address: str) -> tuple:
+    return (f"user:{username[:100]}", f"ip:{address[:64]}")
 
-    def delay(self, *keys: str) -> float:
-        """Seconds to wait before checking a login for these keys (name, address)."""
-        now = time.monotonic()
-        worst = 0
-        for key in keys:
-            count, last = self._failures.get(key, (0, 0.0))
-            if now - last > FORGET_AFTER_SECONDS:
-                self._failures.pop(key, None)
-                continue
-            worst = max(worst, count)
-        if worst < FREE_FAILURES:
-            return 0.0
-        return min(2.0 ** (worst - FREE_FAILURES), MAX_DELAY_SECONDS)
 
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        for key in keys:
-            count, _ = self._failures.get(key, (0, 0.0))
-            self._failures[key] = (count + 1, now)
+def _recent_failures(session: Session, subject: str, now: datetime) -> int:
+    since = now - timedelta(minutes=LOCK_MINUTES)
+    return session.execute(select(func.count(ConsoleLoginFailure.id)).where(
+        ConsoleLoginFailure.subject == subject, ConsoleLoginFailure.failed_at > since)).scalar_one()
 
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+
+def locked_subject(session: Session, subjects: Iterable[str], now: datetime) -> Optional[str]:
+    """The first of ``subjects`` (name, address) that is locked out now, if any."""
+    for subject in subjects:
+        if _recent_failures(session, subject, now) >= MAX_FAILURES:
+            return subject
+    return None
+
+
+def record_failure(session: Session, subjects: Iterable[str], now: datetime) -> Optional[str]:
+    """Counts a failure for each subject; returns the one this failure locked, if any."""
+    newly_locked = None
+    for subject in subjects:
+        session.add(ConsoleLoginFailure(subject=subject, failed_at=now))
+        session.flush()
+        if _recent_failures(session, subject, now) == MAX_FAILURES:
+            newly_locked = newly_locked or subject
+    return newly_locked
+
+
+def forget_failures(session: Session, subject: str) -> None:
+    """After a successful login: that name starts again (the address keeps its count)."""
+    session.execute(delete(ConsoleLoginFailure).where(ConsoleLoginFailure.subject == subject))

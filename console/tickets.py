@@ -12,6 +12,8 @@ from actions.handoff_triggers import EXTERNAL_PREFIX
 from actions.masking import mask_numbers, mask_tail
 from actions.money import format_yuan
 from actions.policy import load_policy
+from console.claims import holder_name
+from console.identity_locks import lock_summary
 from loandb.models import AuditEntry, Customer, HandoffTicket, ServiceRequest
 from reminders.store import recent_reminders
 
@@ -79,6 +81,7 @@ def queue(session: Session) -> List[Dict[str, Any]]:
             "id": ticket.id, "priority": ticket.priority, "reason": REASON_WORDS.get(ticket.reason, ticket.reason),
             "channel": ticket.channel, "customer": customer.name if customer else "未核实身份",
             "created_at": created.strftime("%m-%d %H:%M"), "waiting_minutes": int((now - created).total_seconds() // 60),
+            "holder": holder_name(session, ticket) or "",
         })
     return rows
 
@@ -112,6 +115,7 @@ def customer_panel(session: Session, customer: Customer, reveal: Optional[str] =
                      "status": STATUS_WORDS.get(t.status, t.status),
                      "created_at": as_china(t.created_at).strftime("%Y-%m-%d %H:%M")} for t in past],
         "reminders": reminder_rows(session, customer.id),
+        "identity_lock": lock_summary(session, customer.id),  # self-service verification locked
     }
 
 

@@ -1,5 +1,6 @@
 """Starts the real Rasa server and action server on free ports, for tests and benchmarks."""
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -58,6 +59,9 @@ class RunningServers:
     rasa_pid: int
     actions_pid: int
     startup_seconds: float
+    action_url: str = ""
+    action_token: str = ""
+    sms_outbox: Optional[Path] = None  # where the SMS outbox backend writes the codes these servers send
 
 
 @contextmanager
@@ -65,29 +69,33 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
                     extra_env: Optional[dict] = None) -> Iterator[RunningServers]:
     """Both servers, with conversations in a SQLite file under ``work_dir``; logs there too."""
     rasa_port, action_port = free_port(), free_port()
+    # The action server refuses calls without this secret; Rasa sends it (endpoints.yml below).
+    action_token = os.environ.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24)
     tracker_db = work_dir / "tracker.db"
     endpoints = work_dir / "endpoints.yml"
     endpoints.write_text(
         yaml.safe_dump(
             {
-                "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+                "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook", "token": action_token},
                 "tracker_store": {"type": "persistence.tracker_store.UrlSQLTrackerStore"},
             }
         )
     )
     env = {
         **os.environ,
+        "ACTION_SERVER_TOKEN": action_token,
         "LOAN_DB_URL": loans_url,
         "TRACKER_DB_URL": f"sqlite:///{tracker_db}",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         **{name: os.environ.get(name, "") for name in WECHAT_SETTINGS},
         "WECHAT_REPLY_TIMEOUT": os.environ.get("WECHAT_REPLY_TIMEOUT", "4"),
+        "SMS_OUTBOX_PATH": str(work_dir / "sms-outbox.jsonl"),  # each set of servers its own codes
         **(extra_env or {}),
     }
     rasa_bin = str(Path(sys.executable).parent / "rasa")
     commands: List[List[str]] = [
-        [rasa_bin, "run", "actions", "--port", str(action_port), "--actions", "actions"],
+        [sys.executable, "-m", "action_server", "--port", str(action_port), "--actions", "actions"],
         [rasa_bin, "run", "--enable-api", "--port", str(rasa_port), "--model", str(model or latest_model()),
          "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
     ]
@@ -104,6 +112,7 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
         yield RunningServers(
             f"http://127.0.0.1:{rasa_port}", tracker_db, loans_url, work_dir,
             rasa.pid, actions.pid, time.monotonic() - started,
+            f"http://127.0.0.1:{action_port}", action_token, sms_outbox=Path(env["SMS_OUTBOX_PATH"]),
         )
     finally:
         for process in processes:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from launcher import ROOT, WECHAT_SETTINGS, free_port, latest_model, wait_until_up
 from launcher.nginx import NGINX, write_nginx_conf
+from sms import check_production_backend
 
 ENDPOINTS = ROOT / "endpoints.production.yml"
 DEFAULT_DATABASE = "postgresql://root@127.0.0.1:5432/test"
@@ -31,24 +32,26 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/1"
 
 @dataclass
 class Ports:
-    """Where everything listens. Customers and the console use ``rasa`` (nginx) only."""
+    """Where everything listens. Customers use ``rasa`` (nginx: their channels only), the
+    console and the reminders ``api`` (nginx on loopback: Rasa's HTTP API)."""
 
     rasa: int
     actions: int
     console: int
     rasa_instances: List[int]
     action_servers: List[int]
+    api: int = 8005
 
     @classmethod
     def fixed(cls, rasa_instances: int = 2, action_servers: int = 2) -> "Ports":
         """bin/run-production's ports (see the README's table)."""
         return cls(8000, 8055, 8080, [5005 + i for i in range(rasa_instances)],
-                   [5055 + i for i in range(action_servers)])
+                   [5055 + i for i in range(action_servers)], 8005)
 
     @classmethod
     def free(cls, rasa_instances: int = 2, action_servers: int = 2) -> "Ports":
         return cls(free_port(), free_port(), free_port(), [free_port() for _ in range(rasa_instances)],
-                   [free_port() for _ in range(action_servers)])
+                   [free_port() for _ in range(action_servers)], free_port())
 
 
 @dataclass
@@ -59,6 +62,13 @@ class ProductionSettings:
     ports: Ports
     work_dir: Path
     api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Rasa sends it to the action servers, which refuse any call without it (action_server/).
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Signs web chat session ids: every instance must accept the others' (channels/web_sessions.py).
+    webchat_secret: str = field(default_factory=lambda: os.environ.get("WEBCHAT_SESSION_SECRET")
+                                or secrets.token_urlsafe(32))
+    # Browser pages allowed to call the Rasa instances (the web chat's page).
+    cors_origins: List[str] = field(default_factory=list)
     model: Optional[Path] = None
     console: bool = True
     # A ticket of a killed instance blocks its conversation this long; a turn must end within it.
@@ -129,16 +139,19 @@ class ProductionSetup:
         self.settings = settings
         ports = settings.ports
         self.rasa_url = f"http://127.0.0.1:{ports.rasa}"
+        self.api_url = f"http://127.0.0.1:{ports.api}"  # Rasa's HTTP API, loopback only
         self.console_url = f"http://127.0.0.1:{ports.console}" if settings.console else None
         self.instance_urls = [f"http://127.0.0.1:{port}" for port in ports.rasa_instances]
         self.env = production_env(settings)
+        check_production_backend(self.env)  # no one-time codes into a local file in production
         logs = settings.work_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         rasa_bin = str(Path(sys.executable).parent / "rasa")
         model = str(settings.model or latest_model())
         token = settings.api_token
         self.action_servers = [
-            Service(f"actions-{i + 1}", [rasa_bin, "run", "actions", "--port", str(port), "--actions", "actions"],
+            Service(f"actions-{i + 1}", [sys.executable, "-m", "action_server", "--port", str(port),
+                                         "--actions", "actions"],
                     self.env, f"http://127.0.0.1:{port}/health", logs / f"actions-{i + 1}.log", 120)
             for i, port in enumerate(ports.action_servers)
         ]
@@ -147,13 +160,15 @@ class ProductionSetup:
             Service(f"rasa-{i + 1}",
                     [rasa_bin, "run", "--enable-api", f"--auth-token={token}", "--interface", "127.0.0.1",
                      "--port", str(port), "--model", model, "--endpoints", str(ENDPOINTS),
-                     "--credentials", str(ROOT / "credentials.yml"), "--cors", "*"],
+                     "--credentials", str(ROOT / "credentials.yml"),
+                     "--cors", *(settings.cors_origins or [self.console_url or "http://127.0.0.1"])],
                     self.env, f"http://127.0.0.1:{port}/status?token={token}", logs / f"rasa-{i + 1}.log", 300)
             for i, port in enumerate(ports.rasa_instances)
         ]
         nginx_conf = write_nginx_conf(settings.work_dir, rasa_port=ports.rasa, actions_port=ports.actions,
                                       rasa_ports=ports.rasa_instances, action_ports=ports.action_servers,
-                                      listen_host=settings.listen_host, action_timeout_s=settings.action_timeout_s)
+                                      listen_host=settings.listen_host, action_timeout_s=settings.action_timeout_s,
+                                      api_port=ports.api)
         self.nginx = Service("nginx", [NGINX, "-e", "stderr", "-p", str(settings.work_dir), "-c", str(nginx_conf)],
                              self.env, f"{self.rasa_url}/", logs / "nginx.log", 300)
         self.console = None
@@ -161,7 +176,7 @@ class ProductionSetup:
             self.console = Service(
                 "console", [str(Path(sys.executable).parent / "uvicorn"), "--factory", "console.app:create_app",
                             "--host", settings.listen_host, "--port", str(ports.console), "--no-access-log"],
-                {**self.env, "RASA_URL": self.rasa_url}, f"{self.console_url}/agent/login",
+                {**self.env, "RASA_URL": self.api_url}, f"{self.console_url}/agent/login",
                 logs / "console.log", 60)
 
     @property
@@ -198,6 +213,13 @@ def production_env(settings: ProductionSettings) -> Dict[str, str]:
         "LOAN_DB_URL": settings.database_url,
         "TRACKER_DB_URL": settings.database_url,
         "RASA_API_TOKEN": settings.api_token,
+        "ACTION_SERVER_TOKEN": settings.action_token,
+        "WEBCHAT_SESSION_SECRET": settings.webchat_secret,
+        "BANK_LOGIN_DEMO": "",  # never an open token mint here: the bank's login server mints them
+        # Rasa's HTTP API for the console and the reminders: nginx's loopback-only listener.
+        "RASA_URL": f"http://127.0.0.1:{settings.ports.api}",
+        # The bank's page (served by the console) connects its web chat to the edge.
+        "WIDGET_SOCKET_URLS": os.environ.get("WIDGET_SOCKET_URLS") or f"http://127.0.0.1:{settings.ports.rasa}",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{settings.ports.actions}/webhook",
@@ -235,6 +257,8 @@ def settings_from_env(work_dir: Path) -> ProductionSettings:
         ports=Ports.fixed(int(os.environ.get("RASA_INSTANCES", "2")), int(os.environ.get("ACTION_SERVERS", "2"))),
         work_dir=work_dir,
         api_token=os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(24),
+        action_token=os.environ.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24),
+        cors_origins=os.environ.get("CORS_ORIGINS", "").split(),
         lock_lifetime_s=int(os.environ.get("TICKET_LOCK_LIFETIME", "30")),
         listen_host=os.environ.get("PRODUCTION_LISTEN", "127.0.0.1"),
     )
@@ -286,7 +310,7 @@ def print_urls(setup: ProductionSetup) -> None:
     print(f"""==> ready (Ctrl-C stops everything)
     REST channel       {setup.rasa_url}/webhooks/rest/webhook
     WeChat webhook     {setup.rasa_url}/webhooks/wechat/webhook
-    web chat page      {setup.console_url}/?socket={setup.rasa_url}
+    web chat page      {setup.console_url}/ (its socket: {setup.rasa_url})
     agent console      {setup.console_url}/agent/
     Rasa instances     {', '.join(setup.instance_urls)}
     action servers     {action_servers} (nginx: {ports.actions})""", flush=True)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -60,16 +61,21 @@ class Customer(Base):
     id_last4 = Column(String(4), nullable=False, index=True)
     phone_last4 = Column(String(4), nullable=False, index=True)
     wechat_openid = Column(String(64), unique=True)
+    wechat_bound_at = Column(DateTime(timezone=True))  # a binding is trusted for policy's wechat_binding_days
     is_demo = Column(Boolean, nullable=False, default=False)
 
-    loans = relationship("LoanAccount", back_populates="customer", cascade="all, delete-orphan")
+    # No delete cascade: the database RESTRICTs deleting a customer who has loans.
+    loans = relationship("LoanAccount", back_populates="customer", passive_deletes="all")
 
 
 class LoanAccount(Base):
     __tablename__ = "loan_accounts"
 
     id = Column(Integer, primary_key=True)
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    # RESTRICT: a loan contract is kept by banking record-keeping rules, so a customer with
+    # loans cannot be deleted by accident (erasure anonymises instead; only the demo reset
+    # deletes loans, explicitly).
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="RESTRICT"), nullable=False, index=True)
     kind = Column(String(20), nullable=False)  # one of LOAN_KINDS
     product_name = Column(String(50), nullable=False)
     account_tail = Column(String(4), nullable=False)
@@ -98,7 +104,8 @@ class ScheduleRow(Base):
     __tablename__ = "repayment_schedule"
 
     id = Column(Integer, primary_key=True)
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), nullable=False, index=True)
+    # CASCADE here and below: part of the loan, gone only with it (and a loan is RESTRICTed).
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
     due_date = Column(Date, nullable=False)
     principal = Column(Money, nullable=False)  # for a card: the statement balance
     interest = Column(Money, nullable=False, default=Decimal("0"))
@@ -122,7 +129,7 @@ class Payment(Base):
     __tablename__ = "payments"
 
     id = Column(Integer, primary_key=True)
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), nullable=False, index=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
     paid_at = Column(DateTime(timezone=True), nullable=False)
     amount = Column(Money, nullable=False)
     channel = Column(String(30), nullable=False)
@@ -134,7 +141,7 @@ class Deferral(Base):
     __tablename__ = "deferrals"
 
     id = Column(Integer, primary_key=True)
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), nullable=False, index=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
     requested_on = Column(Date, nullable=False)
     months = Column(Integer, nullable=False)
     reason = Column(String(200))
@@ -147,7 +154,7 @@ class CreditReportStatus(Base):
     __tablename__ = "credit_report_status"
 
     id = Column(Integer, primary_key=True)
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), nullable=False, unique=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, unique=True)
     status = Column(String(20), nullable=False)  # clean, reported
     reported_on = Column(Date)
     settled_on = Column(Date)
@@ -174,8 +181,10 @@ class ServiceRequest(Base):
     reference = Column(String(20), unique=True)  # YQ20261129-000123, set once the id is known
     kind = Column(String(20), nullable=False)  # one of REQUEST_KINDS
     status = Column(String(20), nullable=False)  # pending_review, active, ...
-    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id"), index=True)
+    # CASCADE: a request means nothing without its customer or loan (erasure keeps the rows
+    # of kept loans and clears their free text).
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), index=True)
     conversation_id = Column(String(128))
     created_at = Column(DateTime(timezone=True), nullable=False)
     months = Column(Integer)  # deferral length or instalment term
@@ -197,6 +206,7 @@ class Agent(Base):
     display_name = Column(String(50), nullable=False)
     password_hash = Column(String(200), nullable=False)
     last_seen_at = Column(DateTime(timezone=True))  # signed in recently = available
+    role = Column(String(20), nullable=False, default="agent", server_default="agent")  # agent, supervisor
 
 
 class HandoffTicket(Base):
@@ -207,25 +217,65 @@ class HandoffTicket(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(128), nullable=False, index=True)
     channel = Column(String(30), nullable=False)
-    customer_id = Column(Integer, ForeignKey("customers.id"), index=True)  # when verified
+    # CASCADE: a ticket is the customer's conversation handed over; it goes with them (the
+    # audit trail that names it is kept, detached: see AuditEntry).
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True)  # when verified
     reason = Column(String(30), nullable=False)
     priority = Column(Integer, nullable=False)  # 1 is most urgent
     status = Column(String(20), nullable=False, default="open")  # open, resolved
     summary = Column(String(4000), nullable=False)  # JSON, for the ticket page
-    created_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, index=True)  # history filters by date
     resolved_at = Column(DateTime(timezone=True))
-    agent_id = Column(Integer, ForeignKey("agents.id"))
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"), index=True)  # who resolved it
+    # One agent works a ticket at a time; a supervisor can take it over (console/claims.py).
+    claimed_by = Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"))
+    claimed_at = Column(DateTime(timezone=True))
 
     notes = relationship("TicketNote", back_populates="ticket", cascade="all, delete-orphan",
                          order_by="TicketNote.id")
+
+
+class TicketTranscript(Base):
+    """A resolved ticket's conversation as the bank keeps it (console/transcripts.py), so the
+    history does not depend on the tracker store's retention. Numbers are masked as the
+    console shows them. ``search_text`` (the customer's and agents' words) is indexed for
+    substring search: FTS5 trigram on SQLite, pg_trgm on PostgreSQL (migration 0006)."""
+
+    __tablename__ = "ticket_transcripts"
+
+    # CASCADE: part of the ticket.
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), primary_key=True)
+    messages = Column(Text, nullable=False)  # JSON: [{"at", "sender", "agent", "text", "intent", "emotion"}]
+    search_text = Column(Text, nullable=False)
+    message_count = Column(Integer, nullable=False)
+    stored_at = Column(DateTime(timezone=True), nullable=False, index=True)  # retention counts from here
+
+
+REVIEW_OUTCOMES = ("handled_well", "needs_improvement", "complaint_escalated")
+
+
+class TicketReview(Base):
+    """A supervisor's review of a resolved ticket: outcome, 1-5 score, comment (one per
+    ticket; reviewing again replaces it)."""
+
+    __tablename__ = "ticket_reviews"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, unique=True)
+    # RESTRICT: as in the audit log, a reviewer who has acted is never deleted.
+    reviewer_id = Column(Integer, ForeignKey("agents.id", ondelete="RESTRICT"), nullable=False)
+    outcome = Column(String(30), nullable=False, index=True)  # one of REVIEW_OUTCOMES
+    score = Column(Integer, nullable=False)  # 1-5
+    comment = Column(String(1000), nullable=False, default="")
+    reviewed_at = Column(DateTime(timezone=True), nullable=False)
 
 
 class TicketNote(Base):
     __tablename__ = "ticket_notes"
 
     id = Column(Integer, primary_key=True)
-    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"), nullable=False, index=True)
-    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="RESTRICT"), nullable=False)  # as in the audit log
     text = Column(String(2000), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
 
@@ -238,10 +288,12 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id = Column(Integer, primary_key=True)
-    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    # RESTRICT: the trail must say who; an agent who has acted is never deleted.
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="RESTRICT"), nullable=False)
     action = Column(String(30), nullable=False)  # view_ticket, reveal_id, reveal_phone, reply, resolve
-    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"))
-    customer_id = Column(Integer, ForeignKey("customers.id"))
+    # SET NULL: the trail outlives the ticket and the customer it was about (kept, detached).
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="SET NULL"))
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
     at = Column(DateTime(timezone=True), nullable=False)
 
 
@@ -254,6 +306,7 @@ class CustomerConversation(Base):
     id = Column(Integer, primary_key=True)
     # One customer per conversation: whoever verified in it last.
     conversation_id = Column(String(128), nullable=False, unique=True)
+    # CASCADE: a link to the customer, nothing without them.
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
     channel = Column(String(30), nullable=False)  # socketio, rest, wechat
     verified_at = Column(DateTime(timezone=True), nullable=False)
@@ -264,7 +317,7 @@ class ReminderPreference(Base):
 
     __tablename__ = "reminder_preferences"
 
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)  # theirs only
     opted_out = Column(Boolean, nullable=False)
     changed_at = Column(DateTime(timezone=True), nullable=False)
     conversation_id = Column(String(128))  # where the customer said so
@@ -282,6 +335,7 @@ class Reminder(Base):
     __table_args__ = (Index("ix_reminders_customer_decided", "customer_id", "decided_at"),)
 
     id = Column(Integer, primary_key=True)
+    # CASCADE: the log of what the bank said to this customer about this loan goes with them.
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
     loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False)
     occasion = Column(String(20), nullable=False)  # one of REMINDER_OCCASIONS
@@ -296,3 +350,110 @@ class Reminder(Base):
     # Set while the reminder counts as sent (sending, sent, waiting, delivered): unique, so one
     # occasion reaches a customer once even when two schedulers run at the same moment.
     claim = Column(String(80), unique=True)
+
+
+class RetentionRun(Base):
+    """One pass of the retention rules (``retention:`` in policy.yml): when, and how many rows
+    of each kind were deleted or anonymised."""
+
+    __tablename__ = "retention_runs"
+
+    id = Column(Integer, primary_key=True)
+    started_at = Column(DateTime(timezone=True), nullable=False)
+    finished_at = Column(DateTime(timezone=True))
+    status = Column(String(20), nullable=False)  # running, done, failed
+    counts = Column(String(2000), nullable=False, default="{}")  # JSON: {"reminders": 12, ...}
+    error = Column(String(500))
+
+
+class Erasure(Base):
+    """A customer's request to erase their personal data, carried out: by whom, when, what
+    was anonymised and what was kept by law (JSON). Repeating it is harmless and recorded too."""
+
+    __tablename__ = "erasures"
+
+    id = Column(Integer, primary_key=True)
+    # SET NULL: the record of an erasure outlives the customer row it was about.
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    requested_by = Column(String(80), nullable=False)  # "agent:supervisor01" or "operator:<name>"
+    at = Column(DateTime(timezone=True), nullable=False)
+    outcome = Column(String(4000), nullable=False)  # JSON: {"anonymised": {...}, "kept": [...]}
+
+
+class OneTimeCode(Base):
+    """A code sent by SMS to prove a conversation is the customer's: only its hash is kept."""
+
+    __tablename__ = "one_time_codes"
+
+    id = Column(Integer, primary_key=True)
+    # CASCADE: a code is the customer's, nothing without them.
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    phone = Column(String(20), nullable=False)  # where it went: resend limits count per phone
+    code_hash = Column(String(200), nullable=False)
+    sent_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    wrong_attempts = Column(Integer, nullable=False, default=0)
+    used_at = Column(DateTime(timezone=True))
+    voided_at = Column(DateTime(timezone=True))  # too many wrong entries, or a newer code
+
+
+class IdentityFailure(Base):
+    """One failed identity check (wrong digits or a wrong code), once per thing it counts
+    against: ``customer:<id>``, ``conversation:<id>``, ``openid:<id>``, ``address:<ip>`` ...
+    Rows of one attempt share ``attempt``, so the overall count counts attempts."""
+
+    __tablename__ = "identity_failures"
+    __table_args__ = (Index("ix_identity_failures_subject_at", "subject", "occurred_at"),)
+
+    id = Column(Integer, primary_key=True)
+    attempt = Column(String(32), nullable=False)
+    subject = Column(String(200), nullable=False)
+    kind = Column(String(10), nullable=False)  # digits, code
+    occurred_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class IdentityLock(Base):
+    """A customer's self-service verification stopped after repeated failures, until it
+    expires or an agent lifts it after verifying the customer by phone."""
+
+    __tablename__ = "identity_locks"
+
+    id = Column(Integer, primary_key=True)
+    # CASCADE: a lock protects the customer, nothing without them.
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    locked_at = Column(DateTime(timezone=True), nullable=False)
+    locked_until = Column(DateTime(timezone=True), nullable=False)
+    failures = Column(Integer, nullable=False)  # how many had been counted
+    lifted_at = Column(DateTime(timezone=True))
+    # SET NULL: the audit log keeps who lifted it.
+    lifted_by = Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"))
+
+
+class ConsoleLoginFailure(Base):
+    """One failed console login, counted per username and per address (``subject``:
+    ``user:<name>`` or ``ip:<address>``), in the database so every console instance and a
+    restart see the same count (console/throttle.py)."""
+
+    __tablename__ = "console_login_failures"
+
+    id = Column(Integer, primary_key=True)
+    subject = Column(String(200), nullable=False)
+    failed_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+    __table_args__ = (Index("ix_console_login_failures_subject_at", "subject", "failed_at"),)
+
+
+class ConsoleSession(Base):
+    """A signed-in agent's session: the cookie carries a random token, the row its hash, so
+    logging out revokes a copied cookie too; it ends after a fixed lifetime whatever happens."""
+
+    __tablename__ = "console_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    address = Column(String(64))
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)  # the absolute lifetime
+    revoked_at = Column(DateTime(timezone=True))

@@ -11,23 +11,29 @@ import os
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Optional
+from typing import Optional, Set
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from actions.clock import CHINA, add_months, today_in_china
 from loandb.models import (
     LOAN_KINDS,
     Agent,
+    Base,
     CreditReportStatus,
     Customer,
+    CustomerConversation,
     Deferral,
+    HandoffTicket,
     LoanAccount,
     Payment,
+    Reminder,
     ScheduleRow,
     ServiceRequest,
 )
+from loandb import tracker_events
+from loandb.erasure import failure_subjects
 from loandb.migrate import upgrade
 from loandb.session import session_scope
 
@@ -48,6 +54,11 @@ def _paid_row(due: date, principal: str, interest: str = "0", minimum: Optional[
 
 def _paid_at(day: date) -> datetime:
     return datetime.combine(day, time(10, 0), tzinfo=CHINA)
+
+
+def _bound_at(today: date) -> datetime:
+    """Demo openids count as bound this morning: trusted for the policy's binding days."""
+    return datetime.combine(today, time(8, 0), tzinfo=CHINA)
 
 
 def demo_customers(today: date) -> list:
@@ -79,6 +90,7 @@ def demo_customers(today: date) -> list:
         id_last4="3021",
         phone_last4="8866",
         wechat_openid="oDEMO_zhangwei",
+        wechat_bound_at=_bound_at(today),
         is_demo=True,
         loans=[zhang_card],
     )
@@ -118,6 +130,7 @@ def demo_customers(today: date) -> list:
         id_last4="452X",
         phone_last4="5521",
         wechat_openid="oDEMO_lina",
+        wechat_bound_at=_bound_at(today),
         is_demo=True,
         loans=[li_loan],
     )
@@ -148,6 +161,7 @@ def demo_customers(today: date) -> list:
         id_last4="7788",
         phone_last4="0019",
         wechat_openid="oDEMO_wangqiang",
+        wechat_bound_at=_bound_at(today),
         is_demo=True,
         loans=[wang_loan],
     )
@@ -208,17 +222,60 @@ def create_schema(url: Optional[str] = None) -> None:
     upgrade(url)
 
 
-def reset_demo_customers(session: Session, today: date) -> None:
-    """Replaces the demo customers (and only them, with their requests) with fresh ones dated from today."""
+def demo_conversation_ids(session: Session) -> Set[str]:
+    """Every conversation the demo customers were seen in: where they verified, were reminded,
+    asked for something or were handed over, and their WeChat openids (WeChat's conversation ids)."""
     demo_ids = select(Customer.id).where(Customer.is_demo)
-    session.execute(
-        delete(ServiceRequest).where(ServiceRequest.customer_id.in_(demo_ids)),
-        execution_options={"synchronize_session": False},
-    )
-    for customer in session.execute(select(Customer).where(Customer.is_demo)).scalars():
-        session.delete(customer)
-    session.flush()
+    found: Set[str] = set()
+    for model in (CustomerConversation, Reminder, ServiceRequest, HandoffTicket):
+        found.update(session.execute(
+            select(model.conversation_id).where(model.customer_id.in_(demo_ids))).scalars())
+    found.update(session.execute(select(Customer.wechat_openid).where(Customer.is_demo)).scalars())
+    found.discard(None)
+    return found
+
+
+def _conversation_keyed_tables() -> list:
+    """Tables with rows about a conversation rather than (only) a customer: lockouts, codes,
+    failures, links. Found by their column, so tables added later are swept too."""
+    return [(table, table.c[name]) for table in reversed(Base.metadata.sorted_tables)
+            for name in ("conversation_id", "sender_id") if name in table.c]
+
+
+def reset_demo_customers(session: Session, today: date) -> Set[str]:
+    """Replaces the demo customers (and only them) with fresh ones dated from today.
+
+    Everything tied to the old ones goes: their loans with their history, requests,
+    reminders, tickets with their notes, conversation links, and whatever is kept per
+    conversation they were seen in (lockouts, codes). The audit trail stays, detached
+    (ON DELETE SET NULL). Returns those conversations, for the tracker store
+    (``forget_conversations``)."""
+    conversations = demo_conversation_ids(session)
+    demo_ids = select(Customer.id).where(Customer.is_demo)
+    options = {"synchronize_session": False}
+    session.execute(delete(HandoffTicket).where(
+        or_(HandoffTicket.customer_id.in_(demo_ids), HandoffTicket.conversation_id.in_(conversations))),
+        execution_options=options)
+    for table, column in _conversation_keyed_tables():
+        if conversations:
+            session.execute(delete(table).where(column.in_(conversations)), execution_options=options)
+    failures = Base.metadata.tables.get("identity_failures")
+    if failures is not None:  # counted per customer id: a new demo customer may get an old id
+        old_ids = list(session.execute(demo_ids).scalars())
+        session.execute(delete(failures).where(failures.c.subject.in_(failure_subjects(old_ids, conversations))),
+                        execution_options=options)
+    # Loan contracts are RESTRICTed: only the demo's are deleted, explicitly (their
+    # schedule, payments, deferrals, reminders and requests cascade).
+    session.execute(delete(LoanAccount).where(LoanAccount.customer_id.in_(demo_ids)), execution_options=options)
+    session.execute(delete(Customer).where(Customer.is_demo), execution_options=options)
+    session.expunge_all()
     session.add_all(demo_customers(today))
+    return conversations
+
+
+def forget_conversations(conversation_ids: Set[str], tracker_url: Optional[str] = None) -> int:
+    """The demo's old conversations leave the tracker store too: a reset customer starts afresh."""
+    return tracker_events.delete_conversations(conversation_ids, url=tracker_url)
 
 
 def add_random_customers(session: Session, count: int, today: date, seed: int = 7) -> None:
@@ -240,21 +297,23 @@ def add_random_customers(session: Session, count: int, today: date, seed: int = 
 
 
 DEMO_AGENT = "agent01"
+DEMO_SUPERVISOR = "supervisor01"  # may take over another agent's ticket
 
 
-def ensure_demo_agent(session: Session, reset_password: bool = False) -> Optional[str]:
+def ensure_demo_agent(session: Session, reset_password: bool = False, username: str = DEMO_AGENT,
+                      display_name: str = "坐席小邮", role: str = "agent") -> Optional[str]:
     """Creates the demo agent (password from CONSOLE_DEMO_PASSWORD, else a new random one).
 
     Returns the password when it was set now, so it can be printed once; never stored in clear.
     """
     from console.passwords import hash_password, new_password  # only the console needs it
 
-    agent = session.execute(select(Agent).where(Agent.username == DEMO_AGENT)).scalars().first()
+    agent = session.execute(select(Agent).where(Agent.username == username)).scalars().first()
     if agent is not None and not reset_password:
         return None
     password = os.environ.get("CONSOLE_DEMO_PASSWORD") or new_password()
     if agent is None:
-        agent = Agent(username=DEMO_AGENT, display_name="坐席小邮")
+        agent = Agent(username=username, display_name=display_name, role=role)
         session.add(agent)
     agent.password_hash = hash_password(password)
     return password
@@ -275,18 +334,26 @@ def main(argv: Optional[list] = None) -> None:
 
     today = today_in_china()
     create_schema()
+    old_conversations: Set[str] = set()
     with session_scope() as session:
         password = ensure_demo_agent(session, reset_password=args.agent_password)
+        supervisor_password = ensure_demo_agent(session, reset_password=args.agent_password,
+                                                username=DEMO_SUPERVISOR, display_name="值班主管", role="supervisor")
         if args.if_missing and customer_count(session) > 0:
             print("==> loan database already seeded")
         else:
-            reset_demo_customers(session, today)
+            old_conversations = reset_demo_customers(session, today)
             if args.random:
                 add_random_customers(session, args.random, today)
             print(f"==> loan database seeded: 3 demo customers as of {today}" +
                   (f", {args.random} random customers" if args.random else ""))
+    if old_conversations:
+        events = forget_conversations(old_conversations)
+        print(f"==> {len(old_conversations)} old demo conversations removed from the tracker store ({events} events)")
     if password:
         print(f"==> agent console login: {DEMO_AGENT} / {password}  (http://localhost:8080/agent/)")
+    if supervisor_password:
+        print(f"==> supervisor console login: {DEMO_SUPERVISOR} / {supervisor_password}")
 
 
 if __name__ == "__main__":

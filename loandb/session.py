@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,8 +24,18 @@ def get_engine(url: Optional[str] = None) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # The action server answers from several threads.
-        return create_engine(url, future=True, connect_args={"check_same_thread": False})
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", enforce_foreign_keys)
+        return engine
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def enforce_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite checks foreign keys (and runs ON DELETE) only when asked, per connection: asked on
+    every one, so the embedded database refuses what PostgreSQL refuses."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 @lru_cache(maxsize=8)

@@ -9,6 +9,8 @@ reminder (``reminders.rules``), records every skip with its reason, and sends th
 WeChat customers get a template message, web chat customers find the reminder when they
 next open the chat, REST customers in their conversation. Every reminder also enters
 the customer's conversation as an EXTERNAL intent, so a reply is read in its context.
+Every ``retention.run_every_hours`` (policy.yml) a pass also applies the retention rules
+(``loandb.retention``).
 """
 import argparse
 import logging
@@ -21,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.clock import CHINA, now_in_china
 from actions.policy import Policy, load_policy
+from loandb import retention
 from loandb.seed import create_schema
 from loandb.session import session_scope
 from reminders import store
@@ -141,6 +144,14 @@ def main(argv: Optional[list] = None) -> None:
             if args.once:
                 raise
             logger.exception("the reminder run failed; trying again at the next one")
+        try:
+            # The same process keeps personal data within its periods (every run_every_hours).
+            removed = retention.run_if_due(now)
+            if removed is not None:
+                print("==> retention: " + (", ".join(f"{name} {count}" for name, count in sorted(removed.items())
+                                                      if count) or "nothing past its period"), flush=True)
+        except Exception:
+            logger.exception("the retention run failed; trying again at the next one")
         if args.once:
             return
         time.sleep(policy.reminders.run_every_minutes * 60)

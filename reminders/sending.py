@@ -15,6 +15,7 @@ import yaml
 
 from actions.clock import CHINA
 from actions.policy import Policy
+from channels.sender_ids import conversation_path
 from reminders.figures import ReminderFigures
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class RasaConversations:
     def state(self, conversation_id: str) -> Tuple[Optional[datetime], bool]:
         """When anything last happened in the conversation, and whether a person has it."""
         try:
-            response = httpx.get(f"{self.base_url}/conversations/{conversation_id}/tracker",
+            response = httpx.get(self.base_url + conversation_path(conversation_id, "tracker"),
                                  params=self._params(include_events="NONE"), timeout=self.timeout)
             response.raise_for_status()
         except httpx.HTTPError as error:
@@ -67,7 +68,7 @@ class RasaConversations:
     def trigger(self, conversation_id: str, intent: str, entities: Dict[str, Any]) -> List[Dict[str, Any]]:
         """The reminder as an external event; what the bot said in answer (not sent anywhere)."""
         try:
-            response = httpx.post(f"{self.base_url}/conversations/{conversation_id}/trigger_intent",
+            response = httpx.post(self.base_url + conversation_path(conversation_id, "trigger_intent"),
                                   params=self._params(), json={"name": intent, "entities": entities},
                                   timeout=self.timeout)
             response.raise_for_status()

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from actions.clock import CHINA, as_china
+from actions.identity_rules import IdentityRules
 from actions.policy import Policy
 from loandb.models import (
     Customer,
@@ -20,6 +21,7 @@ from loandb.models import (
     ScheduleRow,
     ServiceRequest,
 )
+from loandb.identity_store import bound_openid, customer_bound_to
 from loandb.service_requests import OPEN_STATUSES
 from reminders.rules import Contact, CustomerFacts, Decision, LoanDue
 
@@ -54,14 +56,17 @@ def remember_conversation(session: Session, customer_id: int, conversation_id: s
         row.customer_id, row.channel, row.verified_at = customer_id, channel, now
 
 
-def contacts(session: Session, customers: Iterable[Customer]) -> Dict[int, Contact]:
-    """WeChat by the bound openid first (a template message reaches them); else the web
-    chat or REST conversation they last verified in."""
+def contacts(session: Session, customers: Iterable[Customer], as_of: datetime,
+             identity: IdentityRules) -> Dict[int, Contact]:
+    """WeChat by the bound openid first (a template message reaches them), while the binding
+    is trusted (not expired, not unbound); else the web chat or REST conversation they last
+    verified in."""
     found: Dict[int, Contact] = {}
     unbound = []
     for customer in customers:
-        if customer.wechat_openid:
-            found[customer.id] = Contact("wechat", customer.wechat_openid)
+        openid = bound_openid(customer, as_of, identity)
+        if openid:
+            found[customer.id] = Contact("wechat", openid)
         else:
             unbound.append(customer.id)
     if unbound:
@@ -79,12 +84,13 @@ def contacts(session: Session, customers: Iterable[Customer]) -> Dict[int, Conta
     return found
 
 
-def customer_of_conversation(session: Session, conversation_id: str) -> Optional[int]:
-    """Whose conversation this is, as far as the bank knows without asking: the bound
-    openid, a reminder sent into it, or the last identity check in it."""
-    bound = session.execute(select(Customer.id).where(Customer.wechat_openid == conversation_id)).scalar()
+def customer_of_conversation(session: Session, conversation_id: str, now: datetime,
+                             identity: IdentityRules) -> Optional[int]:
+    """Whose conversation this is, as far as the bank knows without asking: the openid
+    while bound, a reminder sent into it, or the last identity check in it."""
+    bound = customer_bound_to(session, conversation_id, now, identity)
     if bound is not None:
-        return bound
+        return bound.id
     reminded = session.execute(
         select(Reminder.customer_id).where(Reminder.conversation_id == conversation_id,
                                            Reminder.status.in_(("sent", "delivered")))
@@ -147,7 +153,8 @@ def customer_facts(session: Session, today: date, policy: Policy) -> List[Custom
         by_customer[loan.customer_id].append(loan)
     ids = list(by_customer)
     customers = {loan.customer.id: loan.customer for loan in loans}
-    reach = contacts(session, customers.values())
+    # Bindings that expire during the day count as expired already.
+    reach = contacts(session, customers.values(), datetime.combine(today, time.max, tzinfo=CHINA), policy.identity)
 
     opted_out = set(session.execute(
         select(ReminderPreference.customer_id).where(ReminderPreference.customer_id.in_(ids),

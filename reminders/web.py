@@ -12,13 +12,21 @@ from sqlalchemy import update
 
 from actions.clock import now_in_china, today_in_china
 from actions.policy import load_policy
-from loandb.models import Reminder
+from loandb.models import CustomerConversation, Reminder
 from loandb.session import session_scope
 from reminders import store
 from reminders.figures import reminder_figures
 from reminders.sending import EXTERNAL_INTENTS
 
 logger = logging.getLogger(__name__)
+
+
+def move_conversation(old_id: str, new_id: str) -> None:
+    """A web chat session moved to a new id (rotated on verification): its reminders follow."""
+    with session_scope() as session:
+        session.execute(update(CustomerConversation).where(CustomerConversation.conversation_id == old_id)
+                        .values(conversation_id=new_id))
+        session.execute(update(Reminder).where(Reminder.conversation_id == old_id).values(conversation_id=new_id))
 
 
 def take_waiting(conversation_id: str) -> List[Tuple[int, str]]:

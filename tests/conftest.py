@@ -6,13 +6,14 @@ import sys
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
 import requests
 import yaml
 
 from launcher import ROOT, RunningServers, free_port, running_servers, wait_until_up
+from tests.sms_outbox import Outbox
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -22,6 +23,10 @@ os.environ["LOAN_POLICY_PATH"] = str(ROOT / "policy.yml")
 from actions.clock import today_in_china  # noqa: E402
 
 os.environ.setdefault("BANK_BUSINESS_DATE", today_in_china().isoformat())
+# Shared by the servers started here and the tests: web chat session ids and bank-login
+# tokens are signed with these (channels/web_sessions.py, channels/bank_login.py).
+os.environ.setdefault("WEBCHAT_SESSION_SECRET", uuid.uuid4().hex + uuid.uuid4().hex)
+os.environ.setdefault("BANK_LOGIN_TOKEN_SECRET", uuid.uuid4().hex + uuid.uuid4().hex)
 
 
 def _postgres_available() -> bool:
@@ -106,6 +111,7 @@ def domain() -> dict:
 # What each demo customer types to prove who they are (loandb/seed.py's demo customers).
 DEMO_IDENTITY = {"张伟": "身份证后四位3021，手机尾号8866", "李娜": "身份证后四位452X，手机尾号5521",
                  "王强": "身份证后四位7788，手机尾号0019"}
+DEMO_PHONE_TAIL = {"张伟": "8866", "李娜": "5521", "王强": "0019"}
 
 
 class Servers:
@@ -115,6 +121,8 @@ class Servers:
         self.rasa_url = running.rasa_url
         self.tracker_db = running.tracker_db
         self.loans_url = running.loans_url
+        self.outbox = Outbox(running.sms_outbox)  # the codes these servers sent
+        self.action_url, self.action_token = running.action_url, running.action_token  # action server
 
     def say(self, sender: str, message) -> list:
         response = requests.post(
@@ -128,12 +136,20 @@ class Servers:
     def texts(self, sender: str, message: str) -> str:
         return "\n".join(reply.get("text", "") for reply in self.say(sender, message))
 
-    def verify(self, sender: str, customer: str = "张伟") -> str:
-        """Takes ``sender`` through the whole identity check as the demo customer would, and
-        returns the text of the answer that follows it (the pending question's answer, if any).
-        Every conversation test verifies through here, so a change to the identity journey
-        changes one place."""
-        return self.texts(sender, DEMO_IDENTITY[customer])
+    def verify(self, sender: str, customer: str = "张伟", digits: Optional[str] = None) -> str:
+        """Takes ``sender`` through the whole identity check as the demo customer would (the
+        digits, or ``digits`` as the customer words them; then the code the SMS brought, read
+        from these servers' outbox), and returns the text of the answer that follows it (the
+        pending question's answer, if any). Every conversation test verifies through here, so
+        a change to the identity journey changes one place."""
+        return "\n".join(reply.get("text", "") for reply in self.verify_replies(sender, customer, digits))
+
+    def verify_replies(self, sender: str, customer: str = "张伟", digits: Optional[str] = None) -> list:
+        """As ``verify``, the replies to the code as they came (with their buttons)."""
+        mark = self.outbox.mark()
+        asked = self.texts(sender, digits or DEMO_IDENTITY[customer])
+        assert f"尾号{DEMO_PHONE_TAIL[customer]}的手机" in asked, asked
+        return self.say(sender, self.outbox.code_since(mark, DEMO_PHONE_TAIL[customer]))
 
     def parse(self, text: str) -> dict:
         response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=30)
@@ -173,13 +189,39 @@ def servers(tmp_path_factory, today, fake_wechat_api) -> Iterator[Servers]:
         reset_demo_customers(session, today)
     # People answer around the clock here, so handoff tests do not depend on the hour CI runs.
     policy = work / "policy.yml"
+    # And one-time codes as often as the journeys here need them (tests/test_identity_journey.py
+    # checks the real resend limits on servers of its own).
     policy.write_text((ROOT / "policy.yml").read_text(encoding="utf-8")
-                      .replace('opens: "07:00"', 'opens: "00:00"').replace('closes: "23:00"', 'closes: "23:59:59"'),
+                      .replace('opens: "07:00"', 'opens: "00:00"').replace('closes: "23:00"', 'closes: "23:59:59"')
+                      .replace("resend_after_seconds: 60", "resend_after_seconds: 0")
+                      .replace("codes_per_hour: 5 ", "codes_per_hour: 10000 "),
                       encoding="utf-8")
     # WeChat in safe mode here; tests/test_wechat.py starts a plain-mode server of its own.
     env = {"LOAN_POLICY_PATH": str(policy), **wechat_env(fake_wechat_api.base_url, WECHAT_AES_KEY)}
     with running_servers(work, loans_url, extra_env=env) as running:
         yield Servers(running)
+
+
+def forget_identity_failures(loans_url: str) -> None:
+    """No failed checks, locks or codes sent left: a test that fails on purpose must not lock
+    the demo customers for the tests after it, nor its codes count towards their resend limits
+    (all of it lives in the database, across conversations)."""
+    from sqlalchemy import delete
+
+    from loandb.models import IdentityFailure, IdentityLock, OneTimeCode
+    from loandb.session import session_scope
+
+    with session_scope(loans_url) as session:
+        session.execute(delete(IdentityFailure))
+        session.execute(delete(IdentityLock))
+        session.execute(delete(OneTimeCode))
+
+
+@pytest.fixture
+def failing_on_purpose(servers):
+    """For a test that fails identity checks on purpose: its failures are forgotten after it."""
+    yield servers
+    forget_identity_failures(servers.loans_url)
 
 
 @pytest.fixture
@@ -216,7 +258,8 @@ def console_url(servers, tmp_path_factory):
             session.add(Agent(username=AGENT, display_name="浏览器坐席", password_hash=hash_password(PASSWORD)))
     port = free_port()
     env = {**os.environ, "LOAN_DB_URL": servers.loans_url, "TRACKER_DB_URL": f"sqlite:///{servers.tracker_db}",
-           "RASA_URL": servers.rasa_url, "CONSOLE_SECRET_KEY": "browser-test"}
+           "RASA_URL": servers.rasa_url, "CONSOLE_SECRET_KEY": "browser-test",
+           "WIDGET_SOCKET_URLS": servers.rasa_url, "BANK_LOGIN_DEMO": "1"}
     log = open(tmp_path_factory.mktemp("console") / "console.log", "w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "uvicorn"), "--factory", "console.app:create_app",

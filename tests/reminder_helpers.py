@@ -2,11 +2,13 @@
 the reminder tests."""
 import itertools
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import delete, select
+
+from actions.clock import CHINA
 
 from loandb.models import (
     CreditReportStatus,
@@ -33,7 +35,9 @@ def add_customer(session, name: str, due: date, openid: Optional[str] = None, lo
     id_number = f"11010119900101{serial:04d}"
     phone = f"1391234{serial:04d}"
     customer = Customer(name=name, id_number=id_number, phone=phone, id_last4=id_number[-4:],
-                        phone_last4=phone[-4:], wechat_openid=openid, is_demo=False)
+                        phone_last4=phone[-4:], wechat_openid=openid, is_demo=False,
+                        # Bound (digits and code) a month before the due date: well within the binding's days.
+                        wechat_bound_at=datetime.combine(due - timedelta(days=30), time(9), tzinfo=CHINA) if openid else None)
     for n in range(loans):
         customer.loans.append(LoanAccount(
             kind="consumer", product_name="邮享贷", account_tail=f"{serial + n:04d}"[-4:],
@@ -61,14 +65,14 @@ def reminders_of(url: Optional[str], customer_id: int) -> List[Reminder]:
 
 
 def remove_customers(url: Optional[str], customer_ids: Iterable[int]) -> None:
-    """Everything a test made for these customers (SQLite does not cascade on its own)."""
+    """Everything a test made for these customers: their loans explicitly (a loan contract is
+    RESTRICTed), the rest cascades on both databases."""
     ids = list(customer_ids)
     with session_scope(url) as session:
-        for model in (Reminder, CustomerConversation, ReminderPreference, ServiceRequest, HandoffTicket):
-            session.execute(delete(model).where(model.customer_id.in_(ids)),
-                            execution_options={"synchronize_session": False})
-        for customer in session.execute(select(Customer).where(Customer.id.in_(ids))).scalars():
-            session.delete(customer)
+        for model in (Reminder, CustomerConversation, ReminderPreference, ServiceRequest, HandoffTicket,
+                      LoanAccount, Customer):
+            column = Customer.id if model is Customer else model.customer_id
+            session.execute(delete(model).where(column.in_(ids)), execution_options={"synchronize_session": False})
 
 
 class FakeRasa:

@@ -8,12 +8,36 @@ from actions.account_answers import ActionAnswerAccount
 from actions.fallback import ActionHandleFallback
 from actions.identity import ValidateIdentityForm
 from actions.router import ActionRouteRequest
+from actions.identity import fresh_identity_slots
+from tests.conftest import forget_identity_failures
+from tests.sms_outbox import Outbox
 from tests.trackers import make_tracker, responses, run, values, verified
 
 
 @pytest.fixture(autouse=True)
-def loans(sqlite_loans):
-    return sqlite_loans
+def loans(sqlite_loans, tmp_path, monkeypatch):
+    monkeypatch.setenv("SMS_OUTBOX_PATH", str(tmp_path / "sms-outbox.jsonl"))
+    forget_identity_failures(sqlite_loans)
+    yield sqlite_loans
+    forget_identity_failures(sqlite_loans)  # the mismatches below must not lock the demo customers
+
+
+@pytest.fixture
+def outbox(tmp_path):
+    return Outbox(tmp_path / "sms-outbox.jsonl")
+
+
+async def pass_digits(text: str, domain: dict, **kwargs) -> Dict[str, Any]:
+    """The first factor in the form; the slots it set."""
+    tracker = make_tracker(text, "inform", active_loop="identity_form", **kwargs)
+    _, events = await run(ValidateIdentityForm(), tracker, domain)
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def enter_code(code: str, slots: Dict[str, Any], domain: dict, sender: str = "test-user"):
+    tracker = make_tracker(code, "inform", {"requested_slot": "otp_code", **slots}, active_loop="identity_form",
+                           sender=sender)
+    return await run(ValidateIdentityForm(), tracker, domain)
 
 
 # --- action_route_request (identity part) ---------------------------------------
@@ -40,7 +64,7 @@ async def test_route_asks_for_identity_first(intent, slots, step):
 async def test_inform_with_digits_starts_the_check_and_keeps_the_question():
     tracker = make_tracker("3021 8866", "inform", {"pending_request": "ask_penalty"})
     _, events = await run(ActionRouteRequest(), tracker)
-    assert events == [SlotSet("next_step", "identity")]
+    assert events == [*fresh_identity_slots(), SlotSet("next_step", "identity")]
 
 
 # --- validate_identity_form -------------------------------------------------------
@@ -55,23 +79,30 @@ async def test_inform_with_digits_starts_the_check_and_keeps_the_question():
         ("手机0019身份证7788", "王强"),
     ],
 )
-async def test_identity_verified_in_one_message(text, name):
-    tracker = make_tracker(text, "inform", active_loop="identity_form", slots={"requested_slot": "id_last4"})
-    messages, events = await run(ValidateIdentityForm(), tracker)
-    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
-    assert slots["verified"] is True and slots["customer_name"] == name
+async def test_identity_verified_by_the_digits_then_the_code(text, name, domain, outbox):
+    mark = outbox.mark()
+    slots = await pass_digits(text, domain, slots={"requested_slot": "id_last4"})
+    assert "verified" not in slots and "customer_name" not in slots  # nothing about the account yet
+    assert slots["identity_candidate_id"] and slots["otp_code"] is None
+    [line] = outbox.lines()[mark:]
+    assert line["phone"].endswith(slots["phone_last4"]) and set(line) == {"phone", "text", "sent_at"}
+    messages, events = await enter_code(outbox.code_since(mark), slots, domain)
+    verified_slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert verified_slots["verified"] is True and verified_slots["customer_name"] == name
+    assert verified_slots["otp_code"] == "passed" and verified_slots["identity_method"] == "sms_code"
     assert responses(messages) == ["utter_identity_verified"]
 
 
-async def test_identity_in_two_messages_either_order():
+async def test_identity_in_two_messages_either_order(domain):
     first = make_tracker("0019", "inform", active_loop="identity_form", slots={"requested_slot": "id_last4"})
-    _, events = await run(ValidateIdentityForm(), first)
+    _, events = await run(ValidateIdentityForm(), first, domain)
     assert events == [SlotSet("id_last4", "0019")]
     second = make_tracker(
         "7788", "inform", active_loop="identity_form", slots={"requested_slot": "phone_last4", "id_last4": "0019"}
     )
-    _, events = await run(ValidateIdentityForm(), second)
-    assert SlotSet("verified", True) in events and SlotSet("customer_name", "王强") in events
+    _, events = await run(ValidateIdentityForm(), second, domain)
+    assert SlotSet("verified", True) not in events
+    assert SlotSet("phone_last4", "0019") in events and SlotSet("id_last4", "7788") in events  # the code comes next
 
 
 async def test_mismatch_does_not_say_which_and_counts():
@@ -94,6 +125,7 @@ async def test_wechat_bound_sender_cannot_verify_as_someone_else():
     tracker = make_tracker("3021 8866", "inform", active_loop="identity_form", sender="oDEMO_lina")
     _, events = await run(ValidateIdentityForm(), tracker)
     assert SlotSet("verified", True) not in events
+    assert not any(e.get("name") == "identity_candidate_id" and e.get("value") for e in events)
 
 
 async def test_message_without_digits_is_left_to_the_conversation():

@@ -1,5 +1,6 @@
 from console.passwords import hash_password, verify_password
-from console.throttle import FREE_FAILURES, LoginThrottle
+from console.throttle import (LOCK_MINUTES, MAX_FAILURES, forget_failures, locked_subject, login_subjects,
+                              record_failure)
 from actions.masking import mask_numbers, mask_tail
 
 
@@ -10,17 +11,28 @@ def test_password_hash_is_salted_and_verifies():
     assert not verify_password("s3cret!", "plain-text")
 
 
-def test_failed_logins_are_slowed_down():
-    throttle = LoginThrottle()
-    for _ in range(FREE_FAILURES):
-        assert throttle.delay("user:a", "ip:1") == 0
-        throttle.failed("user:a", "ip:1")
-    assert throttle.delay("user:a") == 1.0
-    throttle.failed("user:a")
-    assert throttle.delay("user:a") == 2.0
-    assert throttle.delay("ip:1") == 1.0  # the address is slowed too, whatever the name
-    throttle.succeeded("user:a", "ip:1")
-    assert throttle.delay("user:a", "ip:1") == 0
+def test_failed_logins_lock_a_name_and_an_address_out_for_15_minutes(tmp_path):
+    from datetime import timedelta
+
+    from actions.clock import now_in_china
+    from loandb.seed import create_schema
+    from loandb.session import session_scope
+
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    create_schema(url)
+    now = now_in_china()
+    subjects = login_subjects("agent01", "10.0.0.9")
+    with session_scope(url) as session:
+        for attempt in range(1, MAX_FAILURES + 1):
+            assert locked_subject(session, subjects, now) is None
+            locked = record_failure(session, subjects, now)
+            assert (locked is not None) == (attempt == MAX_FAILURES)
+        assert locked_subject(session, subjects, now) == "user:agent01"
+        # The address is locked for any other name too; a success clears only the name.
+        assert locked_subject(session, login_subjects("agent02", "10.0.0.9"), now) == "ip:10.0.0.9"
+        assert locked_subject(session, subjects, now + timedelta(minutes=LOCK_MINUTES, seconds=1)) is None
+        forget_failures(session, "user:agent01")
+        assert locked_subject(session, login_subjects("agent01", "10.0.0.1"), now) is None
 
 
 def test_masking_keeps_only_the_last_four():

@@ -51,9 +51,10 @@ def no_agent_present():
         session.execute(update(Agent).values(last_seen_at=None))
 
 
-def open_ticket(conversation_id: str) -> HandoffTicket:
+def open_ticket(sender: str) -> HandoffTicket:
+    """The latest ticket of a REST sender's conversation (the channel names it ``rest:<sender>``)."""
     with session_scope() as session:
-        return session.execute(select(HandoffTicket).where(HandoffTicket.conversation_id == conversation_id)
+        return session.execute(select(HandoffTicket).where(HandoffTicket.conversation_id == f"rest:{sender}")
                                .order_by(HandoffTicket.id.desc())).scalars().first()
 
 
@@ -90,7 +91,7 @@ def test_agent_takes_over_and_hands_back(servers, console):
     assert log_in(console).status_code == 303  # signed in: available
     sender = f"handoff-{uuid.uuid4().hex[:8]}"
     servers.say(sender, "我现在欠多少钱")
-    servers.say(sender, "身份证后四位3021，手机尾号8866")
+    servers.verify(sender, "张伟")
     assert "已为您转接人工客服" in servers.texts(sender, "我要人工客服")
     assert servers.say(sender, "还在吗？我手机是13800138866") == []  # paused: no bot answer, message kept
 
@@ -128,7 +129,7 @@ def test_agent_takes_over_and_hands_back(servers, console):
 def servers_tracker(servers, sender: str) -> dict:
     import requests
 
-    return requests.get(f"{servers.rasa_url}/conversations/{sender}/tracker", timeout=10).json()
+    return requests.get(f"{servers.rasa_url}/conversations/rest:{sender}/tracker", timeout=10).json()
 
 
 @pytest.mark.parametrize(
@@ -160,10 +161,13 @@ def test_dashboard_counts_today_from_the_stores(servers, console):
     with session_scope() as session:
         figures = dashboard(session, today_in_china())
         tickets = session.execute(select(HandoffTicket.conversation_id)).scalars().all()
-    charts = {chart["title"]: chart["points"][-1]["value"] for chart in figures["charts"]}
-    assert charts["会话数"] == len(senders)
-    assert charts["转人工"] == len(set(tickets))
-    assert charts["机器人独立解决率 %"] == round(100 * (1 - len(set(tickets) & senders) / len(senders)))
+    today = {key: values[-1] for key, values in figures["series"].items()}
+    assert today["conversations"] == len(senders)
+    assert today["handoffs"] == len(tickets)
+    assert today["containment"] == round(100 * (1 - len(set(tickets) & senders) / len(senders)), 1)
+    assert {h["key"]: h["value"] for h in figures["today"]}["conversations"] == len(senders)
     log_in(console)
     page = console.get("/agent/dashboard")
-    assert page.status_code == 200 and "机器人独立解决率" in page.text and "<svg" in page.text
+    assert page.status_code == 200 and "机器人独立解决率" in page.text and "/agent/vendor/echarts.min.js" in page.text
+    script = console.get("/agent/vendor/echarts.min.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"] and "echarts" in script.text

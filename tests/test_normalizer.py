@@ -59,3 +59,42 @@ def test_synonym_values_are_kept():
     )
     example = ChineseTextNormalizer().process_training_data(TrainingData([message])).training_examples[0]
     assert example.get("entities")[0]["value"] == "credit_card"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("👌", "好的"), ("👍👍", "好的"), ("🙏", "谢谢"), ("🙏🙏 ", "谢谢"), ("👋", "拜拜"), ("❌", "不"),
+        ("好的👌", "好的"),  # beside words an emoji is dropped as before
+        ("救救我🙏", "救救我"),  # 🙏 after a plea is "please"
+        ("👍🙏", ""),  # two gestures that disagree say nothing certain
+    ],
+)
+def test_emoji_only_gesture_replies_become_words(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("我要zrg", "我要转人工"), ("能不能FQ", "能不能分期"), ("会上zx吗", "会上征信吗"),
+        ("我要ts你们", "我要投诉你们"), ("xyk欠多少", "信用卡欠多少"),
+        ("thanks", "thanks"), ("ok", "ok"), ("hello zx", "hello 征信"),
+        ("zxing", "zxing"),  # only a whole run of letters is an abbreviation
+    ],
+)
+def test_pinyin_initials_of_key_words_are_spelled_out(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_spelled_out_abbreviations_keep_entity_offsets():
+    message = Message.build(
+        text="xyk月底还３０００",
+        intent="promise_to_pay",
+        entities=[{"start": 3, "end": 5, "value": "月底", "entity": "date"},
+                  {"start": 6, "end": 10, "value": "３０００", "entity": "amount"}],
+    )
+    example = ChineseTextNormalizer().process_training_data(TrainingData([message])).training_examples[0]
+    text = example.get("text")
+    assert text == "信用卡月底还3000"
+    assert [text[e["start"]:e["end"]] for e in example.get("entities")] == ["月底", "3000"]

@@ -14,6 +14,7 @@ import requests
 import socketio
 
 from actions.clock import now_in_china
+from channels.web_sessions import issue_session_id
 from launcher import ROOT
 from loandb.models import Customer
 from loandb.session import session_scope
@@ -29,7 +30,8 @@ TEMPLATE = "TPL_REPAYMENT_REMINDER"
 @pytest.fixture
 def customers(servers, today):
     """One WeChat-bound and one web chat customer, both a day past their due date."""
-    openid, web_session = f"oREM_{uuid.uuid4().hex[:12]}", f"webrem{uuid.uuid4().hex[:12]}"
+    # A web chat session id as the socket channel issues them (signed; the servers share the secret).
+    openid, web_session = f"oREM_{uuid.uuid4().hex[:12]}", issue_session_id()
     with session_scope(servers.loans_url) as session:
         on_wechat, _ = add_customer(session, "陈静", today - timedelta(days=1), openid=openid)
         on_web, _ = add_customer(session, "刘洋", today - timedelta(days=1))

@@ -29,7 +29,7 @@ def stored(servers, name: str, kind: str) -> list:
 def test_zhang_wei_splits_his_card_balance_in_six(servers, no_card_plans):
     sender = new_sender()
     servers.say(sender, "我想把信用卡欠款分期")
-    replies = servers.say(sender, "身份证后四位3021，手机尾号8866")
+    replies = servers.verify_replies(sender, "张伟")
     titles = [b["title"] for reply in replies for b in reply.get("buttons", [])]
     assert "6期：每月还2,072.00元，手续费共432.00元" in titles
     assert "12期：每月还1,072.00元，手续费共864.00元" in titles
@@ -46,7 +46,7 @@ def test_zhang_wei_splits_his_card_balance_in_six(servers, no_card_plans):
 def test_li_na_is_refused_a_deferral_and_offered_a_person(servers):
     sender = new_sender()
     servers.say(sender, "我想申请延期还款")
-    answer = servers.texts(sender, "452X 5521")
+    answer = servers.verify(sender, "李娜", "452X 5521")
     assert "12个月内已办理过延期" in answer and "转人工" in answer
     assert stored(servers, "李娜", "deferral") == []
 
@@ -54,7 +54,7 @@ def test_li_na_is_refused_a_deferral_and_offered_a_person(servers):
 def test_wang_qiang_defers_with_a_confirmation(servers):
     sender = new_sender()
     servers.say(sender, "这个月能不能晚点还，想申请延期")
-    asked = servers.texts(sender, "7788 0019")
+    asked = servers.verify(sender, "王强", "7788 0019")
     assert "原因" in asked
     assert "延期多久" in servers.texts(sender, "生意周转不开")
     summary = servers.texts(sender, "2个月")
@@ -67,7 +67,7 @@ def test_wang_qiang_defers_with_a_confirmation(servers):
 def test_li_na_promises_a_partial_payment(servers):
     sender = new_sender()
     servers.say(sender, "我月底先还两千")
-    summary = servers.texts(sender, "5521 452X")
+    summary = servers.verify(sender, "李娜", "5521 452X")
     assert "2,000.00元" in summary
     done = servers.texts(sender, "/affirm")
     [record] = stored(servers, "李娜", "promise_to_pay")
@@ -77,7 +77,7 @@ def test_li_na_promises_a_partial_payment(servers):
 def test_a_customer_can_change_their_mind(servers):
     sender = new_sender()
     servers.say(sender, "我想协商还款")
-    servers.say(sender, "7788 0019")
+    servers.verify(sender, "王强", "7788 0019")
     cancelled = servers.texts(sender, "算了，不办了")
     assert "先不提交" in cancelled
     assert stored(servers, "王强", "negotiated_plan") == []

@@ -15,22 +15,22 @@ def new_sender() -> str:
 
 
 @pytest.mark.parametrize(
-    "question, identity, expected",
+    "question, customer, identity, expected",
     [
-        ("我现在欠多少钱", "身份证后四位3021，手机尾号8866",
+        ("我现在欠多少钱", "张伟", "身份证后四位3021，手机尾号8866",
          ["尾号6217", "12,000.00元", "1,200.00元", "已逾期12天", "72.00元", "60.00元", "132.00元"]),
-        ("逾期几天了", "5521 452x", ["邮享贷", "尾号0932", "2,180.00元", "已逾期35天", "13.83元"]),
-        ("帮我查一下账单", "手机尾号0019，身份证后四位7788",
+        ("逾期几天了", "李娜", "5521 452x", ["邮享贷", "尾号0932", "2,180.00元", "已逾期35天", "13.83元"]),
+        ("帮我查一下账单", "王强", "手机尾号0019，身份证后四位7788",
          ["经营贷", "尾号5566", "8,500.00元", "已逾期2天", "宽限期"]),
     ],
 )
-def test_demo_customers_get_their_own_figures(servers, question, identity, expected):
+def test_demo_customers_get_their_own_figures(servers, question, customer, identity, expected):
     sender = new_sender()
     asked = servers.texts(sender, question)
     assert "身份证号后四位" in asked
     for figure in ("元", "尾号6217", "尾号0932", "尾号5566"):
         assert figure not in asked  # no account fact before verification
-    answer = servers.texts(sender, identity)
+    answer = servers.verify(sender, customer, identity)  # the digits, then the SMS code
     for figure in expected:
         assert figure in answer
 
@@ -38,7 +38,7 @@ def test_demo_customers_get_their_own_figures(servers, question, identity, expec
 def test_penalty_and_credit_impact_after_verification(servers):
     sender = new_sender()
     servers.texts(sender, "罚息怎么算的")
-    penalty = servers.texts(sender, "452X 5521")
+    penalty = servers.verify(sender, "李娜", "452X 5521")
     assert "13.83元" in penalty and "0.40元" in penalty
     credit = servers.texts(sender, "这个会影响我的征信吗")
     assert "报送征信中心" in credit and "5年" in credit and "征信修复" in credit
@@ -47,11 +47,12 @@ def test_penalty_and_credit_impact_after_verification(servers):
 def test_wang_qiang_is_told_he_is_still_in_grace(servers):
     sender = new_sender()
     servers.texts(sender, "逾期会上征信吗")
-    answer = servers.texts(sender, "7788 0019")
+    answer = servers.verify(sender, "王强", "7788 0019")
     assert "宽限期内" in answer and "不会上报征信" in answer
 
 
-def test_mismatch_never_says_which_and_locks_after_three(servers):
+def test_mismatch_never_says_which_and_locks_after_three(failing_on_purpose):
+    servers = failing_on_purpose
     sender = new_sender()
     servers.texts(sender, "我欠多少钱")
     first = servers.texts(sender, "身份证后四位3021，手机尾号0000")
@@ -59,8 +60,9 @@ def test_mismatch_never_says_which_and_locks_after_three(servers):
     servers.texts(sender, "1111 2222")
     third = servers.texts(sender, "3333 4444")
     assert "转接人工客服" in third
+    mark = servers.outbox.mark()
     later = servers.texts(sender, "3021 8866")
-    assert "12,000.00元" not in later
+    assert "12,000.00元" not in later and servers.outbox.mark() == mark  # not even a code
 
 
 @pytest.mark.parametrize(
@@ -115,7 +117,7 @@ def test_every_customer_message_is_in_the_tracker_store(servers):
             json.loads(row[0])["text"]
             for row in connection.execute(
                 "select data from events where sender_id = ? and type_name = 'user' order by id",
-                (sender,),
+                (f"rest:{sender}",),  # the REST channel's conversation id
             )
         ]
     assert stored == messages

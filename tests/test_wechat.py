@@ -15,6 +15,7 @@ from wechatpy.crypto import _get_signature
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import to_text
 
+from actions.clock import now_in_china
 from launcher import running_servers
 from loandb.seed import create_schema, reset_demo_customers
 from loandb.session import session_scope
@@ -110,8 +111,15 @@ def safe(servers):
     return SafeModeClient(servers.rasa_url)
 
 
+def verify_on_wechat(safe: SafeModeClient, servers, openid: str, digits: str, phone_tail: str) -> str:
+    """The digits, then the code the SMS brought (from the servers' outbox): the reply to it."""
+    mark = servers.outbox.mark()
+    assert f"尾号{phone_tail}的手机" in safe.say(openid, digits)
+    return safe.say(openid, servers.outbox.code_since(mark, phone_tail))
+
+
 def test_url_verification(servers):
-    timestamp, nonce = "1409304348", "xxxxxx"
+    timestamp, nonce = str(int(time.time())), "xxxxxx"  # within the replay window
     good = requests.get(servers.rasa_url + PATH, timeout=10, params={
         "signature": signature(timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "echostr": "4828157"})
     assert (good.status_code, good.text) == (200, "4828157")
@@ -124,10 +132,10 @@ def test_text_in_safe_mode_gets_an_encrypted_passive_reply(safe):
     assert "邮储银行智能客服" in safe.say(f"o{uuid.uuid4().hex[:12]}", "你好")
 
 
-def test_identity_and_figures_over_wechat_then_numbered_options(safe, no_card_plans):
+def test_identity_and_figures_over_wechat_then_numbered_options(servers, safe, no_card_plans):
     openid = f"o{uuid.uuid4().hex[:12]}"
     assert "身份证号后四位" in safe.say(openid, "我想分期")
-    options = safe.say(openid, "身份证后四位3021，手机尾号8866")
+    options = verify_on_wechat(safe, servers, openid, "身份证后四位3021，手机尾号8866", "8866")
     assert "回复 2：6期：每月还2,072.00元，手续费共432.00元" in options
     summary = safe.say(openid, "２")  # the digit of the second option, full-width
     assert "分6期" in summary and "回复 1：确认提交" in summary
@@ -272,11 +280,23 @@ def test_a_wechat_customer_is_bound_after_the_identity_check(servers, safe):
         wang = session.execute(select(Customer).where(Customer.name == "王强")).scalar_one()
         wang.wechat_openid = None  # as if he had never used WeChat
     safe.say(openid, "我欠多少钱")
-    assert "8,500.00元" in safe.say(openid, "7788 0019")
+    mark = servers.outbox.mark()
+    asked = safe.say(openid, "7788 0019")
+    assert "尾号0019的手机" in asked and "8,500.00元" not in asked
+    with session_scope(servers.loans_url) as session:  # the digits alone bind nothing
+        assert session.execute(select(Customer.wechat_openid).where(Customer.name == "王强")).scalar_one() is None
+    assert "8,500.00元" in safe.say(openid, servers.outbox.code_since(mark, "0019"))
     with session_scope(servers.loans_url) as session:
         assert session.execute(select(Customer.wechat_openid).where(Customer.name == "王强")).scalar_one() == openid
     later = f"{openid}-again"  # another sender cannot claim the same customer by openid
     assert "身份证号后四位" in safe.say(later, "我欠多少钱")
+    # Exactly 解绑 undoes it: no more reminders here, and the next question asks who again.
+    assert "已为您解除微信绑定" in safe.say(openid, "解绑")
+    with session_scope(servers.loans_url) as session:
+        wang = session.execute(select(Customer).where(Customer.name == "王强")).scalar_one()
+        assert (wang.wechat_openid, wang.wechat_bound_at) == (None, None)
+        wang.wechat_openid, wang.wechat_bound_at = "oDEMO_wangqiang", now_in_china()  # as seeded, for the others
+    assert "身份证号后四位" in safe.say(openid, "我欠多少钱")
 
 
 def test_an_agent_reply_reaches_a_wechat_customer(servers, safe, fake_wechat_api, monkeypatch):

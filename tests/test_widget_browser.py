@@ -41,7 +41,11 @@ def test_a_customer_chats_in_the_widget_on_a_phone(servers, console_url, browser
     expect(bot.first).to_contain_text("邮储银行智能客服")
     say(page, "我想把信用卡欠款分期")
     expect(bot.last).to_contain_text("身份证号后四位")
+    mark = servers.outbox.mark()
     say(page, "3021 8866")
+    expect(bot.last).to_contain_text("已发送到尾号8866的手机")  # the code, read from the SMS outbox
+    expect(page.locator(".bankchat-log")).not_to_contain_text("12,000.00元")
+    say(page, servers.outbox.code_since(mark, "8866"))
     replies = page.locator(".bankchat-replies button")
     expect(replies.first).to_be_visible()
     expect(page.locator(".bankchat-log")).to_contain_text("12,000.00元")
@@ -91,22 +95,23 @@ def test_a_customer_chats_in_the_widget_on_a_phone(servers, console_url, browser
 
 
 def test_forged_socket_events_get_nothing(servers):
-    received = []
+    received, confirmed = [], []
     client = socketio.Client()
     client.on("bot_uttered", lambda data: received.append(data))
+    client.on("session_confirm", lambda session_id: confirmed.append(session_id))
     client.connect(servers.rasa_url, transports=["polling"])
     try:
         client.emit("user_uttered", {"message": "我欠多少钱", "session_id": "no-such-session-0001"})
         client.emit("user_uttered", "not even a dict")
-        client.emit("session_request", {"session_id": f"real{uuid.uuid4().hex}"})
+        asked = f"real{uuid.uuid4().hex}"
+        client.emit("session_request", {"session_id": asked})
         client.emit("user_uttered", {"message": "我欠多少钱", "session_id": "someone-elses-session"})
         client.emit("user_uttered", {"message": "   ", "session_id": "someone-elses-session"})
         time.sleep(3)
         assert received == []
-        # The control: the same socket, with its own session, is answered.
-        own = f"own{uuid.uuid4().hex}"
-        client.emit("session_request", {"session_id": own})
-        time.sleep(0.5)
+        # The control: the same socket, with the session the server issued it, is answered.
+        assert confirmed and confirmed[-1] != asked and confirmed[-1].startswith("web-")  # not the one it chose
+        own = confirmed[-1]
         client.emit("user_uttered", {"message": "你好", "session_id": own})
         deadline = time.monotonic() + 15
         while not received and time.monotonic() < deadline:

@@ -5,8 +5,8 @@ labelled with the example's own intent.
 Wrapped alike across all intents, these words stop carrying a signal. Without them the model
 read "你好，罚息怎么算，谢谢" as a greeting, "…，谢谢" after a "no" as a thank-you, and a
 hesitant "那个…" before anything as out of scope. The wrappers differ from the evaluation's
-filler copy (evaluation/perturb.py), and a wrapped example that happens to be a held-out
-message (once normalised) is dropped, so the report still measures generalisation.
+filler copy (evaluation/perturb.py), and a wrapped example that happens to be a message of
+a test set (tests/data/, once normalised) is dropped, so the report still measures generalisation.
 Deterministic: rerun after editing data/nlu.
 
     python -m tools.augment_politeness [--data DIR]
@@ -22,7 +22,8 @@ from bank_nlu.normalizer import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "nlu"
-HELDOUT = ROOT / "tests" / "data" / "nlu_heldout.yml"
+# Never trained on: a wrapped example that equals one of their messages is dropped.
+TEST_SETS = [ROOT / "tests" / "data" / name for name in ("nlu_heldout.yml", "nlu_independent.yml", "nlu_voice.yml")]
 GENERATED = "politeness.yml"
 NOT_EXAMPLES = {GENERATED, "synonyms.yml", "out_of_scope_noise.yml"}
 
@@ -94,10 +95,11 @@ def intent_blocks(data: Path) -> Iterator[tuple[str, list[str]]]:
 
 
 def heldout_texts() -> set[str]:
-    """The held-out messages as the classifier sees them (normalised)."""
+    """The test sets' messages as the classifier sees them (normalised)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return {normalize(message.get("text")) for message in load_data(str(HELDOUT)).intent_examples}
+    return {normalize(message.get("text"), expand=False) for path in TEST_SETS if path.exists()
+            for message in load_data(str(path)).intent_examples}
 
 
 def wrap(example: str, before: str, after: str) -> str:
@@ -123,7 +125,7 @@ def augmented(data: Path, heldout: set[str]) -> dict[str, list[str]]:
             before, after = wrappers[(index + len(intent)) % len(wrappers)]
             # Entity annotations stay valid: text is only added around the example.
             text = wrap(example, before, after)
-            if text not in seen and normalize(plain_text(text)) not in heldout:
+            if text not in seen and normalize(plain_text(text), expand=False) not in heldout:
                 seen.add(text)
                 out.setdefault(intent, []).append(text)
 

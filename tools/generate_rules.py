@@ -10,7 +10,8 @@ import yaml
 RULES = Path(__file__).resolve().parent.parent / "data" / "rules"
 
 # Routed through action_route_request: account questions, remedies, and values given.
-ROUTED = ["ask_overdue_status", "ask_credit_impact", "ask_penalty", "ask_repayment_method", "inform",
+ROUTED = ["ask_overdue_status", "ask_credit_impact", "ask_penalty", "ask_repayment_method",
+          "ask_consequences", "ask_what_if", "inform",
           "request_deferral", "request_installment", "promise_to_pay", "request_penalty_waiver",
           "report_payment_made"]
 # Answered in one turn wherever they come (mirrors data/rules/chitchat.yml, needs.yml and reminders.yml).
@@ -18,6 +19,7 @@ SINGLE_TURN = {
     "greet": "utter_greet", "thank": "utter_you_are_welcome", "out_of_scope": "utter_out_of_scope",
     "explain_hardship": "utter_explain_hardship", "nlu_fallback": "action_handle_fallback",
     "stop_reminders": "action_stop_reminders", "resume_reminders": "action_resume_reminders",
+    "unbind_wechat": "action_unbind_wechat",
 }
 # End the form; a person takes the complaint or the request for one.
 ENDING = {"goodbye": "utter_goodbye", "request_human": "action_handoff", "complain": "action_handoff"}

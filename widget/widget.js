@@ -3,7 +3,11 @@
 //   <script src="http://localhost:8080/widget/widget.js"></script>
 // Talks to Rasa's socket.io channel; keeps the session, history and unsent messages across reloads;
 // messages typed offline are sent once when the connection is back. Bot and agent text
-// is always text (textContent), never HTML.
+// is always text (textContent), never HTML. The server issues (and signs) the session id; the
+// saved transcript ends with the session (sessionIdleMinutes idle, or "结束对话" at once), so
+// no figure stays in the browser's storage after it. socketUrl must be one of
+// allowedSocketUrls when the page lists them. bankLoginToken (from the bank's login) is
+// passed to the server, which checks it.
 (function () {
   "use strict";
   const script = document.currentScript;
@@ -22,12 +26,23 @@ function start() {
     open: true,
     maxLength: 1000,
     storageKey: "bankchat",
+    sessionIdleMinutes: 30,  // policy.yml's web_chat.session_idle_minutes: the server ends it then too
+    allowedSocketUrls: null,
+    bankLoginToken: null,
+    bankLoginName: "",
   }, window.BankChatConfig || {});
 
   const store = {
     get(key, fallback) { try { return JSON.parse(localStorage.getItem(config.storageKey + ":" + key)) ?? fallback; } catch (e) { return fallback; } },
     set(key, value) { try { localStorage.setItem(config.storageKey + ":" + key, JSON.stringify(value)); } catch (e) { /* private mode */ } },
+    clear() { ["history", "session", "outbox", "active", "login"].forEach((key) => { try { localStorage.removeItem(config.storageKey + ":" + key); } catch (e) { /* private mode */ } }); },
   };
+  const idleMs = config.sessionIdleMinutes * 60 * 1000;
+  function expired() { const active = store.get("active", null); return active !== null && Date.now() - active > idleMs; }
+  function touch() { store.set("active", Date.now()); }
+  // A transcript from a session that has ended (idle too long, or another bank login) is not shown or kept.
+  if (expired() || store.get("login", "") !== (config.bankLoginToken ? config.bankLoginName || "bank" : "")) store.clear();
+  store.set("login", config.bankLoginToken ? config.bankLoginName || "bank" : "");
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -58,8 +73,9 @@ function start() {
   const header = el("header", { class: "bankchat-header" });
   if (config.avatar) header.appendChild(el("img", { src: config.avatar, alt: "", class: "bankchat-avatar" }));
   header.appendChild(el("h2", {}, config.title));
+  const end = el("button", { type: "button", class: "bankchat-end" }, "结束对话");
   const close = el("button", { type: "button", class: "bankchat-close", "aria-label": "收起对话" }, "×");
-  header.appendChild(close);
+  header.append(end, close);
   const status = el("div", { class: "bankchat-status", role: "status" });
   const log = el("ol", { class: "bankchat-log", "aria-live": "polite", "aria-label": "对话记录" });
   const typing = el("div", { class: "bankchat-typing", "aria-hidden": "true" }, "小邮正在输入…");
@@ -72,8 +88,7 @@ function start() {
   document.body.appendChild(root);
 
   let history = store.get("history", []);
-  const sessionId = store.get("session", null) || (crypto.randomUUID ? crypto.randomUUID().replace(/-/g, "") : String(Date.now()) + Math.random().toString(16).slice(2));
-  store.set("session", sessionId);
+  let sessionId = store.get("session", null);  // issued by the server on session_confirm
 
   function setOpen(open) {
     panel.hidden = !open;
@@ -111,6 +126,7 @@ function start() {
       history.push(message);
       history = history.slice(-200);
       store.set("history", history);
+      touch();
     }
   }
   history.forEach((message) => addMessage(message, false));
@@ -126,16 +142,61 @@ function start() {
     }
   }
 
+  // The transcript, the session and unsent messages go: the customer ended it, or it timed out.
+  function forget(note) {
+    store.clear();
+    store.set("login", config.bankLoginToken ? config.bankLoginName || "bank" : "");
+    history = [];
+    outbox = [];
+    sessionId = null;
+    log.replaceChildren();
+    typing.classList.remove("on");
+    if (note) addMessage({ who: "note", text: note }, false);
+  }
+  function requestSession() {
+    socket.emit("session_request", { session_id: sessionId, bank_login_token: config.bankLoginToken || undefined });
+  }
+
+  if (config.allowedSocketUrls && config.allowedSocketUrls.indexOf(config.socketUrl) < 0) {
+    status.textContent = "在线客服暂时无法连接，请稍后再试或拨打客服热线95580。";
+    setOpen(store.get("open", config.open));
+    return;  // never connect to a server the page does not list
+  }
   const socket = io(config.socketUrl, { transports: ["websocket", "polling"], reconnection: true });
-  socket.on("connect", () => {
-    socket.emit("session_request", { session_id: sessionId });
-  });
-  socket.on("session_confirm", () => {
+  socket.on("connect", requestSession);
+  socket.on("session_confirm", (confirmed) => {
+    if (confirmed !== sessionId) {
+      // A new session: the server did not know (or no longer keeps) the one asked for.
+      if (sessionId !== null) forget("上一次对话已结束，我们重新开始。");
+      sessionId = confirmed;
+      store.set("session", sessionId);
+    }
+    touch();
     ready = true;
     status.textContent = "";
     panel.classList.remove("offline");
     flush();
   });
+  // After the identity check the server moves the conversation to a new session id.
+  socket.on("session_rotated", (rotated) => {
+    sessionId = rotated;
+    store.set("session", sessionId);
+  });
+  end.addEventListener("click", () => {
+    socket.emit("session_end");
+    ready = false;
+    forget("对话已结束，您的聊天记录已从本设备清除。如需帮助，可以随时再发消息给我。");
+    requestSession();
+  });
+  // The session ends after sessionIdleMinutes without a message, and so does the saved transcript.
+  setInterval(() => {
+    if (history.length && expired()) {
+      socket.emit("session_end");
+      ready = false;
+      forget("对话长时间未操作，已自动结束，聊天记录已从本设备清除。");
+      requestSession();
+    }
+  }, 15000);
   socket.on("disconnect", () => {
     ready = false;
     status.textContent = "网络已断开，您输入的消息会在恢复连接后自动发送。";

@@ -8,11 +8,11 @@
     if (response.status === 401) { window.location = "/agent/login"; return; }
     const data = await response.json();
     body.replaceChildren();
-    if (!data.tickets.length) { cell(body.insertRow(), "暂无待处理会话").colSpan = 7; }
+    if (!data.tickets.length) { cell(body.insertRow(), "暂无待处理会话").colSpan = 8; }
     for (const t of data.tickets) {
       const row = body.insertRow();
       row.className = "p" + t.priority;
-      [t.priority, t.reason, t.customer, t.channel, t.created_at, t.waiting_minutes + " 分钟"].forEach(v => cell(row, String(v)));
+      [t.priority, t.reason, t.customer, t.channel, t.created_at, t.waiting_minutes + " 分钟", t.holder || "—"].forEach(v => cell(row, String(v)));
       const link = document.createElement("a");
       link.href = "/agent/tickets/" + encodeURIComponent(t.id);
       link.textContent = "接待";

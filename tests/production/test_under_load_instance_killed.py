@@ -6,16 +6,27 @@ import time
 
 import pytest
 
-from benchmarks.load_test import check_against_tracker, run_customers, summary
+from actions.clock import today_in_china
+from benchmarks.load_test import check_against_tracker, load_identities, run_customers, summary
+from loandb.seed import add_random_customers
+from loandb.session import session_scope
 
 pytestmark = pytest.mark.production
 
 
 def test_an_instance_killed_under_load_loses_nothing(production):
     killed_at = []
+    # A bank customer of their own for each simulated one, so their one-time codes never cross.
+    identities = load_identities(production.database_url)
+    if len(identities) < 30:
+        with session_scope(production.database_url) as session:
+            add_random_customers(session, 40, today_in_china())
+        identities = load_identities(production.database_url)
 
     async def load_with_a_crash():
-        load = asyncio.create_task(run_customers(production.rasa_url, customers=30, duration_s=25, think_s=0.5))
+        load = asyncio.create_task(run_customers(production.rasa_url, customers=30, duration_s=25,
+                                                 identities=identities[:30], outbox=production.outbox.path,
+                                                 think_s=0.5))
         await asyncio.sleep(8)
         await asyncio.to_thread(production.setup.rasa_instances[0].kill)
         killed_at.append(time.monotonic())

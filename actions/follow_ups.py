@@ -1,0 +1,111 @@
+"""Follow-ups in context (chosen by dialogue/context_policy.py): the rule behind the answer just
+given ("为什么 / 为什么不行"), and what else this customer can do ("还有别的办法吗 / 有没有
+便宜点的"), each option a quick reply (WeChat shows them as numbered options)."""
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account_snapshot import LoanSnapshot
+from actions.base import BankAction
+from actions.clock import format_day, today_in_china
+from actions.money import format_rate, format_yuan
+from actions.options import GENERAL, options_for
+from actions.policy import Policy, load_policy
+from actions.request_forms import verified_loans
+
+logger = logging.getLogger(__name__)
+
+TOPIC_SLOT = "followup_topic"
+MENU = "utter_options_menu"
+
+
+def topic_after_answer(request: Optional[str], loans: List[LoanSnapshot]) -> Optional[str]:
+    """What a "为什么" right after an account answer asks about."""
+    overdue = [loan for loan in loans if loan.is_overdue]
+    if not overdue:
+        return None
+    first = overdue[0]
+    if request in ("ask_overdue_status", "ask_penalty", "ask_what_if"):
+        if first.in_grace:
+            return "grace"
+        return "charges_card" if first.is_card else "charges_loan"
+    if request == "ask_credit_impact":
+        return "credit_reported" if first.reported else "grace"
+    return None
+
+
+def option_buttons(options: List[str], domain: Dict[Text, Any]) -> List[Dict[str, str]]:
+    """The menu's buttons for these options, in their order (titles and payloads from the domain)."""
+    menu = domain["responses"][MENU][0]["buttons"]
+    return [menu[GENERAL.index(option)] for option in options]
+
+
+def offer_options(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],
+                  policy: Policy) -> None:
+    """This customer's options as quick replies; the general ones before the identity check."""
+    if not tracker.get_slot("verified"):
+        dispatcher.utter_message(response="utter_options_intro_general",
+                                 buttons=option_buttons(options_for(None, today_in_china(), policy), domain))
+        return
+    loans = verified_loans(tracker, policy)
+    for loan in loans:
+        if loan.in_grace:
+            dispatcher.utter_message(response="utter_options_grace", grace_period_end=format_day(loan.grace_period_end),
+                                     overdue_amount=format_yuan(loan.overdue_amount))
+    dispatcher.utter_message(response="utter_options_intro",
+                             buttons=option_buttons(options_for(loans, today_in_china(), policy), domain))
+
+
+def why_values(topic: str, loans: List[LoanSnapshot], policy: Policy) -> Dict[str, Any]:
+    overdue = [loan for loan in loans if loan.is_overdue] or loans
+    loan = next((lo for lo in overdue if not lo.is_card), overdue[0]) if overdue else None
+    values: Dict[str, Any] = {
+        "grace_days": policy.grace_period_days,
+        "day_count_basis": policy.loan_day_count_basis,
+        "penalty_multiplier": f"{policy.loan_penalty_multiplier.normalize():f}",
+        "card_daily_rate": format_rate(policy.card_daily_interest_rate),
+        "card_late_fee_rate": format_rate(policy.card_late_fee_rate),
+        "retention_years": policy.record_retention_years,
+        "cooldown_months": policy.deferral_cooldown_months,
+        "max_days": policy.waiver_max_days_overdue if topic.startswith("waiver") else policy.deferral_max_days_overdue,
+        "clean_months": policy.waiver_clean_history_months,
+    }
+    if loan is not None:
+        values["days_overdue"] = loan.days_overdue
+        values["last_deferral"] = format_day(loan.last_deferral_granted_on)
+    return values
+
+
+class ActionExplainWhy(BankAction):
+    """The rule behind the refusal or the figure just given, in plain words; after a refusal,
+    what else fits this customer."""
+
+    def name(self) -> Text:
+        return "action_explain_why"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        policy = load_policy()
+        topic = tracker.get_slot(TOPIC_SLOT)
+        response = f"utter_why_{topic}"
+        if not topic or response not in domain.get("responses", {}):
+            dispatcher.utter_message(response="utter_how_else_can_i_help")
+            return []
+        loans = verified_loans(tracker, policy) if tracker.get_slot("verified") else []
+        dispatcher.utter_message(response=response, **why_values(topic, loans, policy))
+        if "refused" in topic:
+            offer_options(dispatcher, tracker, domain, policy)
+        return [SlotSet(TOPIC_SLOT, None)]
+
+
+class ActionOfferOptions(BankAction):
+    """What else this customer can do, in a sensible order, one quick reply each."""
+
+    def name(self) -> Text:
+        return "action_offer_options"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+        offer_options(dispatcher, tracker, domain, load_policy())
+        return []
