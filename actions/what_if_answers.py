@@ -105,17 +105,19 @@ def answer_what_if(dispatcher: CollectingDispatcher, tracker: Tracker, text: str
                                  total=format_yuan(sum(what_if.total_to_settle(loan) for loan in targets)))
         return []
     later = day if day is not None and day > today else None
-    on_day = snapshots_on(int(tracker.get_slot("customer_id")), later, policy) if later and not amount else {}
+    paying = amount is not None and amount > 0
     minimum_asked = any(word in text.lower() for word in MINIMUM_WORDS)
+    settling_later = later is not None and not paying and not minimum_asked
+    on_day = snapshots_on(int(tracker.get_slot("customer_id")), later, policy) if settling_later else {}
     for loan in targets:
-        if amount is not None and amount > 0:
+        if paying:
             outcome = what_if.pay_now(loan, amount, policy)
             say_payment(dispatcher, loan, outcome, today, policy)
             if later and not outcome.settles:
                 dispatcher.utter_message(response="utter_what_if_rest_on", day=format_day(later),
                                          remaining=format_yuan(outcome.remaining),
                                          rest_on_day=format_yuan(what_if.rest_on(loan, outcome, today, later, policy)))
-        elif later and not minimum_asked:
+        elif settling_later:
             say_settlement(dispatcher, loan, what_if.settle_on(loan, on_day[loan.loan_id], later, policy), policy)
         else:
             minimum = what_if.pay_minimum(loan, policy)

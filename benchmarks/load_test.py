@@ -28,6 +28,7 @@ from typing import Dict, List, Optional
 
 import aiohttp
 
+from channels.rest import PREFIX as REST_PREFIX
 from launcher import ROOT
 from launcher.production import (Ports, ProductionSettings, database_url_in_schema, ensure_schema,
                                  production_servers)
@@ -190,7 +191,8 @@ async def run_customers(url: str, customers: int, duration_s: float, identities:
 
 
 def stored_user_messages(tracker_db_url: str, senders: List[str]) -> Dict[str, List[str]]:
-    """Each conversation's customer messages in the tracker store, as message ids in order."""
+    """Each REST sender's customer messages in the tracker store, as message ids in order (the
+    REST channel keeps a sender's conversation as ``rest:<sender>``, channels/rest.py)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(tracker_db_url)
@@ -198,9 +200,9 @@ def stored_user_messages(tracker_db_url: str, senders: List[str]) -> Dict[str, L
     with engine.connect() as connection:
         rows = connection.execute(text(
             "SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id = ANY(:senders) ORDER BY id"
-        ), {"senders": senders})
-        for sender, data in rows:
-            stored.setdefault(sender, []).append(json.loads(data).get("message_id"))
+        ), {"senders": [REST_PREFIX + sender for sender in senders]})
+        for conversation_id, data in rows:
+            stored.setdefault(conversation_id[len(REST_PREFIX):], []).append(json.loads(data).get("message_id"))
     engine.dispose()
     return stored
 

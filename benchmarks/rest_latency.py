@@ -35,10 +35,14 @@ from benchmarks.measure import cpu_seconds, machine_stamp, memory_mb, summary_ms
 from benchmarks.turn_profile import (
     IDENTITIES,
     OTHER,
+    PHONE_TAILS,
     QUESTIONS,
     TOP_LEVEL,
     load_agent,
+    newest_code,
+    outbox_lines,
     profile_turns,
+    relaxed_policy,
 )
 from dialogue.action_calls import SWITCH
 from launcher import ROOT, latest_model, running_servers
@@ -62,21 +66,29 @@ async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) 
     return time.perf_counter() - started
 
 
-async def conversation(session, url: str, index: int, turns: int, latencies: list[float]) -> None:
+async def conversation(session, url: str, index: int, turns: int, latencies: list[float], outbox: Path,
+                       verifying: dict[str, asyncio.Lock]) -> None:
     sender = f"bench-{index}-{time.time_ns()}"
-    # Every turn counts, the request and the identity check included.
+    # Every turn counts, the request and the identity check (digits and code) included.
     latencies.append(await say(session, url, sender, "我现在欠多少钱"))
-    latencies.append(await say(session, url, sender, IDENTITIES[index % len(IDENTITIES)]))
+    identity = IDENTITIES[index % len(IDENTITIES)]
+    # One conversation of a phone at a time between the digits and the code, so codes never cross.
+    async with verifying.setdefault(identity, asyncio.Lock()):
+        mark = outbox_lines(outbox)
+        latencies.append(await say(session, url, sender, identity))
+        latencies.append(await say(session, url, sender, newest_code(outbox, PHONE_TAILS[identity], mark)))
     for turn in range(turns):
         latencies.append(await say(session, url, sender, QUESTIONS[turn % len(QUESTIONS)]))
 
 
-async def concurrent_turns(url: str, conversations: int, turns: int) -> dict[str, object]:
+async def concurrent_turns(url: str, conversations: int, turns: int, outbox: Path) -> dict[str, object]:
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=0)  # one connection per conversation, as with real clients
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300), connector=connector) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(conversation(session, url, i, turns, latencies) for i in range(conversations)))
+        verifying: dict[str, asyncio.Lock] = {}
+        await asyncio.gather(*(conversation(session, url, i, turns, latencies, outbox, verifying)
+                               for i in range(conversations)))
         elapsed = time.perf_counter() - started
     return {"conversations": conversations, "turns_per_s": round(len(latencies) / elapsed, 1),
             "seconds": round(elapsed, 1), **summary_ms(latencies)}
@@ -116,17 +128,18 @@ def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, di
         for mode in args.modes:
             (work / mode).mkdir()
             servers[mode] = stack.enter_context(
-                running_servers(work / mode, loans_url, model, extra_env={SWITCH: MODES[mode]}))
+                running_servers(work / mode, loans_url, model,
+                                extra_env={SWITCH: MODES[mode], "LOAN_POLICY_PATH": str(relaxed_policy(work))}))
             print(f"[{mode}] servers up in {servers[mode].startup_seconds:.1f} s", flush=True)
             modes[mode] = {"startup_s": round(servers[mode].startup_seconds, 1), "rest_turns": []}
         for mode, running in servers.items():
             modes[mode]["nlu_parse"] = nlu_latency(running.rasa_url, args.nlu_rounds)
-            asyncio.run(concurrent_turns(running.rasa_url, 2, 3))  # warm-up
+            asyncio.run(concurrent_turns(running.rasa_url, 2, 3, running.sms_outbox))  # warm-up
         for conversations in args.concurrency:
             turns = args.single_turns if conversations == 1 else args.turns
             for mode, running in servers.items():
                 cpu_before = {name: cpu_seconds(pid) for name, pid in server_pids(running).items()}
-                row = asyncio.run(concurrent_turns(running.rasa_url, conversations, turns))
+                row = asyncio.run(concurrent_turns(running.rasa_url, conversations, turns, running.sms_outbox))
                 # Which server the turns kept busy: CPU milliseconds per turn of each.
                 row["cpu_ms_per_turn"] = {name: round((cpu_seconds(pid) - cpu_before[name]) / row["count"] * 1000, 1)
                                           for name, pid in server_pids(running).items()}
@@ -139,7 +152,8 @@ def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, di
             # One processor in this process, the same action server; only the check differs.
             last = list(servers)[-1]
             agent = load_agent(model, yaml_action_url(work / last / "endpoints.yml"), work / "profile-tracker.db")
-            stages = profile_turns(agent, {mode: mode == "after" for mode in servers}, turns=args.profile_turns)
+            stages = profile_turns(agent, {mode: mode == "after" for mode in servers}, servers[last].sms_outbox,
+                                   turns=args.profile_turns)
             for mode, measured in stages.items():
                 modes[mode]["stages"] = measured
                 print(f"[{mode}] ms per turn: {measured['ms_per_turn']}", flush=True)

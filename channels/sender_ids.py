@@ -20,5 +20,7 @@ def is_valid_sender(sender: object) -> bool:
 
 
 def conversation_path(conversation_id: str, endpoint: str) -> str:
-    """``/conversations/<id>/<endpoint>`` with the id quoted as one segment ('/' and '?' too)."""
-    return f"/conversations/{quote(conversation_id, safe='')}/{endpoint}"
+    """``/conversations/<id>/<endpoint>`` with the id quoted as one segment ('/', '?', '#' and
+    '%' too). ':' stays as it is, legal in a segment: Rasa's router does not unquote, and the
+    channels' prefixes (``rest:``) use it."""
+    return f"/conversations/{quote(conversation_id, safe=':')}/{endpoint}"

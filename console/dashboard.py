@@ -8,6 +8,7 @@ Conversations, containment and complaints come from Rasa's events table (the tra
 store); tickets, promises and reviews from the loan database. Registered in console/app.py
 with ``app.include_router(dashboard_router(current_agent))``.
 """
+import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ class Activity:
     complaints: Counter
     messages: Counter
     fallbacks: Counter
+    negative: Counter  # strongly negative messages
+    requests: Counter  # service requests created
     tickets: List[HandoffTicket]
     promises: List[ServiceRequest]
     kept: Set[int]  # ids of promises kept
@@ -62,14 +65,15 @@ def _user_events(since: datetime) -> List[Dict[str, Any]]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                text("select sender_id, timestamp, intent_name from events "
+                text("select sender_id, timestamp, intent_name, data from events "
                      "where type_name = 'user' and timestamp >= :since"), {"since": since.timestamp()}).all()
     except Exception:  # no conversation stored yet: the table does not exist
         return []
     finally:
         engine.dispose()
-    return [{"sender": r[0], "day": datetime.fromtimestamp(r[1], CHINA).date(), "intent": r[2]} for r in rows
-            if not (r[2] or "").startswith("EXTERNAL_")]  # a reminder the bank sent is no customer message
+    return [{"sender": r[0], "day": datetime.fromtimestamp(r[1], CHINA).date(), "intent": r[2],
+             "negative": bool(((json.loads(r[3] or "{}").get("parse_data") or {}).get("emotion") or {}).get("strongly_negative"))}
+            for r in rows if not (r[2] or "").startswith("EXTERNAL_")]  # a reminder the bank sent is no customer message
 
 
 def _kept(session: Session, promise: ServiceRequest, today: date) -> bool:
@@ -84,8 +88,9 @@ def _kept(session: Session, promise: ServiceRequest, today: date) -> bool:
 
 def activity(session: Session, since: date, today: date, events: List[Dict[str, Any]]) -> Activity:
     conversations: Dict[date, Set[str]] = defaultdict(set)
-    complaints, messages, fallbacks = Counter(), Counter(), Counter()
+    complaints, messages, fallbacks, negative = Counter(), Counter(), Counter(), Counter()
     for event in events:
+        negative[event["day"]] += event["negative"]
         conversations[event["day"]].add(event["sender"])
         messages[event["day"]] += 1
         fallbacks[event["day"]] += event["intent"] == "nlu_fallback"
@@ -93,7 +98,9 @@ def activity(session: Session, since: date, today: date, events: List[Dict[str, 
     tickets = session.execute(select(HandoffTicket).where(HandoffTicket.created_at >= _start(since))).scalars().all()
     promises = session.execute(select(ServiceRequest).where(ServiceRequest.kind == "promise_to_pay",
                                                             ServiceRequest.created_at >= _start(since))).scalars().all()
-    return Activity(conversations, complaints, messages, fallbacks, tickets, promises,
+    requests = Counter(_day(moment) for moment in session.execute(
+        select(ServiceRequest.created_at).where(ServiceRequest.created_at >= _start(since))).scalars())
+    return Activity(conversations, complaints, messages, fallbacks, negative, requests, tickets, promises,
                     {p.id for p in promises if _kept(session, p, today)})
 
 
@@ -128,6 +135,9 @@ def period_figures(seen: Activity, days: List[date], now: datetime) -> Dict[str,
 HEADLINES = [("conversations", "会话数", ""), ("containment", "机器人独立解决率", "%"), ("handoffs", "转人工", ""),
              ("complaints", "投诉", ""), ("promises_made", "还款承诺", ""), ("promises_kept", "已兑现承诺", ""),
              ("median_wait", "等待人工中位数", "分钟")]
+# Which way is better, so a rise is shown green or red (conversations and promises made: neither).
+RISE_IS_GOOD = {"containment": True, "promises_kept": True, "handoffs": False, "complaints": False,
+                "median_wait": False}
 
 
 def change_words(key: str, now: Optional[float], before: Optional[float]) -> Dict[str, Any]:
@@ -138,6 +148,8 @@ def change_words(key: str, now: Optional[float], before: Optional[float]) -> Dic
     difference = now - before
     direction = "up" if difference > 0 else "down" if difference < 0 else "flat"
     arrow = {"up": "↑", "down": "↓", "flat": "→"}[direction]
+    if direction != "flat" and key in RISE_IS_GOOD:
+        direction += " good" if (direction == "up") == RISE_IS_GOOD[key] else " bad"
     if key == "containment":
         return {"text": f"{arrow} {abs(difference):.1f} 个百分点", "direction": direction}
     if key == "median_wait":
@@ -168,6 +180,8 @@ def dashboard(session: Session, today: date, now: Optional[datetime] = None) -> 
         "series": {key: [per_day[d][key] for d in days] for key, _, _ in HEADLINES},
         "fallback_rate": [round(100 * seen.fallbacks[d] / seen.messages[d], 1) if seen.messages[d] else None
                           for d in days],
+        "negative": [seen.negative.get(d, 0) for d in days],
+        "requests": [seen.requests.get(d, 0) for d in days],
         "reasons": [{"reason": REASON_WORDS.get(r, r), "count": c} for r, c in reasons.most_common()],
         "reviews": [{**row, "words": {REVIEW_WORDS[o]: row[o] for o in REVIEW_WORDS}}
                     for row in reviews_per_agent(session, _start(today - timedelta(days=REVIEW_DAYS - 1)))],

@@ -24,6 +24,7 @@ from loandb.session import session_scope
 from loandb.ticket_history import NOT_REVIEWED, HistoryFilter, agent_choices, all_rows, count, rows
 
 PER_PAGE = 50
+COUNT_UP_TO = 2000  # beyond this the page says "more than 2000": counting every match of a common word is slow
 FILTER_KEYS = ("since", "until", "reason", "channel", "status", "priority", "agent", "customer", "review", "q")
 CSV_COLUMNS = ("工单号", "转人工时间", "结束时间", "原因", "渠道", "状态", "优先级", "客户", "身份证尾号", "手机尾号",
                "处理坐席", "评审结果", "评分", "评审意见", "对话摘录")
@@ -73,6 +74,16 @@ def shown(row: Dict[str, Any]) -> Dict[str, Any]:
             "review_words": REVIEW_WORDS.get(row["review_outcome"], "")}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A customer's words starting like a formula (=HYPERLINK(...)) stay text in Excel."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_lines(found: Iterator[Dict[str, Any]]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -80,10 +91,10 @@ def csv_lines(found: Iterator[Dict[str, Any]]) -> Iterator[bytes]:
     writer.writerow(CSV_COLUMNS)
     for number, row in enumerate(found):
         row = shown(row)
-        writer.writerow([row["id"], row["created"], row["resolved"], row["reason_words"], row["channel_words"],
+        writer.writerow([cell(value) for value in [row["id"], row["created"], row["resolved"], row["reason_words"], row["channel_words"],
                          row["status_words"], row["priority"], row["customer_words"], row["id_last4"],
                          row["phone_last4"], row["agent"], row["review_words"], row["review_score"] or "",
-                         row["review_comment"], row["snippet"]])
+                         row["review_comment"], row["snippet"]]])
         if number % 200 == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -100,12 +111,14 @@ def history_router(current_agent: Callable, check_csrf: Callable) -> APIRouter:
         wanted = parse_filter(params)
         page = max(_number(params.get("page") or "") or 1, 1)
         with session_scope() as session:
-            total = count(session, wanted)
+            total = count(session, wanted, up_to=COUNT_UP_TO + 1)
             found = [shown(row) for row in rows(session, wanted, (page - 1) * PER_PAGE, PER_PAGE)]
             agents = agent_choices(session)
         kept = {key: params[key] for key in FILTER_KEYS if params.get(key)}
         pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-        return render(request, "history.html", agent, tickets=found, total=total, page=page, pages=pages,
+        return render(request, "history.html", agent, tickets=found, total=min(total, COUNT_UP_TO), page=page,
+                      pages=pages, more=total > COUNT_UP_TO,
+                      has_next=len(found) == PER_PAGE and (page < pages or total > COUNT_UP_TO),
                       params=kept, query=urlencode(kept), agents=agents, reasons=REASON_WORDS,
                       channels=CHANNEL_WORDS, statuses=STATUS_WORDS, reviews=REVIEW_WORDS,
                       not_reviewed=NOT_REVIEWED)

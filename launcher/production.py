@@ -161,7 +161,7 @@ class ProductionSetup:
                     [rasa_bin, "run", "--enable-api", f"--auth-token={token}", "--interface", "127.0.0.1",
                      "--port", str(port), "--model", model, "--endpoints", str(ENDPOINTS),
                      "--credentials", str(ROOT / "credentials.yml"),
-                     "--cors", *(settings.cors_origins or [self.console_url or "http://127.0.0.1"])],
+                     "--cors", *(settings.cors_origins or console_origins(ports.console))],
                     self.env, f"http://127.0.0.1:{port}/status?token={token}", logs / f"rasa-{i + 1}.log", 300)
             for i, port in enumerate(ports.rasa_instances)
         ]
@@ -196,6 +196,11 @@ class ProductionSetup:
         for service in [self.nginx, *self.rasa_instances, *([self.console] if self.console else []),
                         *self.action_servers]:
             service.stop()
+
+
+def console_origins(port: int) -> List[str]:
+    """The bank page's origins when no CORS_ORIGINS is given: the console on this machine."""
+    return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
 
 def redis_parts(redis_url: str) -> Dict[str, str]:

@@ -145,10 +145,11 @@ def _erase_in_loan_database(session: Session, customer: Customer, renamed: Dict[
 
 def failure_subjects(customer_ids: Iterable[int], conversations: Iterable[str]) -> List[str]:
     """What identity_failures count against, for these customers and conversations
-    (the forms are IdentityFailure's: ``customer:<id>``, ``conversation:<id>``, ``openid:<id>``)."""
+    (IdentityFailure's forms: ``customer:<id>``, and ``conversation:``, ``openid:`` or
+    ``session:`` before a conversation id, by channel, as actions/identity.py's sources)."""
     conversations = list(conversations)
-    return ([customer_subject(customer_id) for customer_id in customer_ids]
-            + [f"conversation:{c}" for c in conversations] + [f"openid:{c}" for c in conversations])
+    return [customer_subject(customer_id) for customer_id in customer_ids] + [
+        f"{kind}:{conversation}" for conversation in conversations for kind in ("conversation", "openid", "session")]
 
 
 def _erase_from_outbox(phone: str, customer_id: int, path: Path) -> int:

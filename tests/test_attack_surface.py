@@ -127,7 +127,7 @@ def test_no_channel_takes_the_bank_login_key_from_a_client(servers):
         "sender": sender, "message": "我现在欠多少钱", "metadata": {"bank_login_customer_id": 1, "note": "kept"}})
     assert response.status_code == 200 and "12,000.00元" not in response.text
     [user] = [e for e in tracker(servers, f"rest:{sender}")["events"] if e["event"] == "user"]
-    assert user["metadata"] == {"note": "kept"}
+    assert user["metadata"]["note"] == "kept" and "bank_login_customer_id" not in user["metadata"]
 
 
 # --- 3. web chat sessions and the bank-login token ------------------------------------------
@@ -187,10 +187,14 @@ def test_a_session_id_the_server_did_not_sign_gets_a_fresh_session(servers, chat
 
 
 def test_a_session_idle_for_longer_than_the_policy_is_not_resumed(servers, chat):
+    import sqlite3
+
     stale = issue_session_id()
-    hour_ago = time.time() - 3600
-    requests.post(f"{servers.rasa_url}/conversations/{stale}/tracker/events", timeout=10, json=[
-        {"event": "action", "name": "action_listen", "timestamp": hour_ago}]).raise_for_status()
+    assert chat.request_session(stale) == stale
+    chat.say("你好", stale)
+    with sqlite3.connect(servers.tracker_db) as connection:  # an hour passes
+        connection.execute("update events set timestamp = timestamp - 3600, data = json_set(data, '$.timestamp',"
+                           " json_extract(data, '$.timestamp') - 3600) where sender_id = ?", (stale,))
     assert chat.request_session(stale) != stale
 
 
@@ -204,7 +208,6 @@ def test_a_bank_login_token_verifies_the_chat_and_the_session_moves_to_a_new_id(
     session_id = chat.request_session(None, mint_token(zhang))
     answer = chat.say("我现在欠多少钱", session_id, until="12,000.00元", metadata={"bank_login_customer_id": 999})
     assert "12,000.00元" in answer and "身份证号后四位" not in answer  # no digits asked
-    user = [e for e in tracker(servers, session_id)["events"] if e["event"] == "user"]
     wait_for(lambda: chat.rotated)
     [moved] = chat.rotated
     assert moved != session_id
@@ -214,7 +217,9 @@ def test_a_bank_login_token_verifies_the_chat_and_the_session_moves_to_a_new_id(
     assert message["metadata"]["bank_login_customer_id"] == zhang  # the server's, not the client's 999
     # The id seen before verification now holds nothing verified.
     assert tracker(servers, session_id)["slots"].get("verified") in (None, False)
-    assert user  # the message was in the old id before the move
+    everything = requests.get(f"{servers.rasa_url}/conversations/{session_id}/tracker",
+                              params={"include_events": "ALL"}, timeout=10).json()["events"]
+    assert [e["event"] for e in everything if e["event"] in ("user", "restart")] == ["user", "restart"]
     assert "12,000.00元" in chat.say("我现在欠多少钱", moved, until="12,000.00元")  # it goes on under the new id
 
 
@@ -285,7 +290,7 @@ def console(servers, tmp_path_factory):
     port = free_port()
     env = {**__import__("os").environ, "LOAN_DB_URL": servers.loans_url, "RASA_URL": servers.rasa_url,
            "TRACKER_DB_URL": f"sqlite:///{servers.tracker_db}", "CONSOLE_SECRET_KEY": "attack-test",
-           "CONSOLE_TRUSTED_PROXIES": "127.0.0.1"}
+           "CONSOLE_TRUSTED_PROXIES": "127.0.0.1", "BANK_LOGIN_DEMO": ""}
     log = open(tmp_path_factory.mktemp("attack-console") / "console.log", "w")
     process = subprocess.Popen([str(Path(sys.executable).parent / "uvicorn"), "--factory", "console.app:create_app",
                                 "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
@@ -297,6 +302,13 @@ def console(servers, tmp_path_factory):
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+def test_outside_demo_mode_the_console_mints_no_bank_login_token(console):
+    refused = requests.get(f"{console}/demo/bank-login-token", params={"customer": "张伟"}, timeout=10)
+    assert refused.status_code == 404 and "token" not in refused.json()
+    settings = requests.get(f"{console}/bank-page-config.js", timeout=10).text
+    assert '"demoLogin": false' in settings
 
 
 def make_agent(servers, role: str = "agent") -> str:
@@ -390,9 +402,9 @@ def test_logout_revokes_a_copied_cookie_and_sessions_end_after_their_lifetime(se
 
     from actions.clock import now_in_china
     with session_scope(servers.loans_url) as session:
-        session.execute(update(ConsoleSession).where(ConsoleSession.revoked_at.is_(None))
-                        .where(ConsoleSession.agent_id == select(Agent.id).where(Agent.username == name)
-                               .scalar_subquery())
+        agent_id = session.execute(select(Agent.id).where(Agent.username == name)).scalar_one()
+        session.execute(update(ConsoleSession).where(ConsoleSession.revoked_at.is_(None),
+                                                     ConsoleSession.agent_id == agent_id)
                         .values(expires_at=now_in_china() - timedelta(seconds=1)))
     assert not signed_in(again, console)  # however active, a session ends after its lifetime
 

@@ -135,7 +135,7 @@ def play_full_demo(loans_url: str, now: datetime) -> dict:
                      days_from_due=7, decided_at=now, status="sent", channel="wechat",
                      conversation_id=ZHANG_OPENID, claim=f"{zhang.id}:{uuid.uuid4().hex[:6]}"),
             ReminderPreference(customer_id=zhang.id, opted_out=True, changed_at=now, conversation_id="demo-1"),
-            OneTimeCode(customer_id=zhang.id, conversation_id="demo-1", phone=zhang.phone, code_hash="h",
+            OneTimeCode(customer_id=zhang.id, conversation_id="demo-1", code_hash="h",
                         sent_at=now, expires_at=now + timedelta(minutes=5), wrong_attempts=0),
             IdentityLock(customer_id=zhang.id, locked_at=now, locked_until=now + timedelta(hours=1), failures=5),
             IdentityFailure(attempt="a1", subject=f"customer:{zhang.id}", kind="digits", occurred_at=now),
@@ -196,6 +196,36 @@ def test_the_database_refuses_what_it_should_on_both(urls):
         assert session.execute(select(func.count(ScheduleRow.id)).where(
             ScheduleRow.loan_id == state["loan_id"])).scalar_one() == 0
         assert session.execute(select(func.count(Reminder.id))).scalar_one() == 0
+
+
+def test_an_old_sqlite_database_is_mended_by_the_migration(tmp_path):
+    """Before foreign keys were on, SQLite kept rows pointing at deleted ones: the migration
+    does to them what ON DELETE now would, and then every key holds."""
+    import sqlite3
+
+    from alembic import command
+
+    from loandb.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0004")
+    get_engine(url).dispose()
+    raw = sqlite3.connect(tmp_path / "old.db")  # foreign keys off, as every connection had them
+    raw.executescript("""
+        INSERT INTO agents (id, username, display_name, password_hash, role) VALUES (1, 'a', 'A', 'x', 'agent');
+        INSERT INTO handoff_tickets (id, conversation_id, channel, customer_id, reason, priority, status, summary,
+                                     created_at, agent_id)
+            VALUES (7, 'c', 'rest', 99, 'complaint', 1, 'open', '{}', '2026-01-01 10:00:00', 42);
+        INSERT INTO audit_log (agent_id, action, ticket_id, customer_id, at)
+            VALUES (1, 'view_ticket', 8, 99, '2026-01-01 10:00:00');
+    """)
+    raw.commit()
+    raw.close()
+    upgrade(url)
+    with get_engine(url).connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM handoff_tickets").scalar() == 0  # its customer was gone
+        assert connection.exec_driver_sql("SELECT ticket_id, customer_id FROM audit_log").all() == [(None, None)]
+        assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
 
 
 # --- a reset that means it -------------------------------------------------------------------
@@ -277,7 +307,7 @@ def test_retention_deletes_and_clears_what_is_past_its_period_in_bounded_batches
         session.add(TicketTranscript(ticket_id=old_ticket.id, messages="[]", search_text="旧话", message_count=0,
                                      stored_at=long_ago))
         session.add(AuditEntry(agent_id=state["agent_id"], action="view_ticket", at=now - timedelta(days=2000)))
-        session.add(OneTimeCode(customer_id=zhang.id, conversation_id="old-0", phone=zhang.phone, code_hash="h",
+        session.add(OneTimeCode(customer_id=zhang.id, conversation_id="old-0", code_hash="h",
                                 sent_at=now - timedelta(days=2), expires_at=now - timedelta(days=2), wrong_attempts=0))
         session.add(IdentityFailure(attempt="old", subject="address:10.0.0.1", kind="digits",
                                     occurred_at=now - timedelta(days=rules.days["login_records"] + 1)))
@@ -408,6 +438,34 @@ def test_erasure_anonymises_one_customer_everywhere_and_keeps_what_the_law_requi
     assert again["nothing_left"] and again["anonymised"] == {}
     with session_scope(urls["loans"]) as session:
         assert [e.requested_by for e in session.execute(select(Erasure)).scalars()] == ["operator:test"] * 2
+
+
+def test_an_anonymised_event_keeps_its_kind_and_intent_only_and_stays_so():
+    from loandb.tracker_events import ERASED_TEXT, anonymised_event
+
+    user = {"event": "user", "timestamp": 1.0, "text": "身份证后四位3021", "input_channel": "wechat",
+            "message_id": "m1", "metadata": {"openid": "oX"},
+            "parse_data": {"text": "身份证后四位3021", "intent": {"name": "inform", "confidence": 0.9},
+                           "entities": [{"entity": "id_last4", "value": "3021"}], "metadata": {"openid": "oX"},
+                           "emotion": {"score": 0.1}}}
+    erased = anonymised_event(user)
+    assert erased["text"] == ERASED_TEXT and erased["metadata"] == {} and erased["message_id"] is None
+    assert erased["parse_data"] == {"intent": {"name": "inform", "confidence": 0.9}, "emotion": {"score": 0.1},
+                                    "text": ERASED_TEXT, "entities": []}
+    assert anonymised_event(erased) == erased  # a second erasure changes nothing
+    slot = anonymised_event({"event": "slot", "name": "phone_last4", "value": "8866"})
+    assert slot["value"] is None
+    assert anonymised_event({"event": "action", "name": "action_listen"}) == {"event": "action",
+                                                                               "name": "action_listen"}
+
+
+def test_an_outbox_line_is_the_customers_by_phone_even_when_it_is_not_json():
+    from privacy.erasure_rules import outbox_line_mentions
+
+    assert outbox_line_mentions('{"phone": "13800138866", "text": "验证码123456"}', "13800138866", 1)
+    assert not outbox_line_mentions('{"phone": "13912345521", "text": "验证码"}', "13800138866", 1)
+    assert outbox_line_mentions("garbled 13800138866 {", "13800138866", 1)
+    assert not outbox_line_mentions("garbled", "", 1) and not outbox_line_mentions("[1, 2]", "138", 1)
 
 
 def test_the_erasure_command_for_operators(urls, tmp_path):
@@ -598,14 +656,17 @@ def test_reset_after_a_real_handoff_starts_the_conversation_afresh(servers):
     servers.verify(sender, "张伟")
     servers.say(sender, "我要人工")
     with session_scope(servers.loans_url) as session:
-        ticket = session.execute(select(HandoffTicket).where(HandoffTicket.conversation_id == sender)).scalars().one()
+        # The channel names the conversation (REST: "rest:<sender>").
+        ticket = session.execute(select(HandoffTicket).where(
+            HandoffTicket.conversation_id.like(f"%{sender}"))).scalars().one()
         assert ticket.customer_id is not None and ticket.status == "open"
+        conversation = ticket.conversation_id
         session.add(Reminder(customer_id=ticket.customer_id, loan_id=session.get(Customer, ticket.customer_id).loans[0].id,
                              occasion="overdue", due_date=now_in_china().date(), days_from_due=12,
-                             decided_at=now_in_china(), status="sent", channel="rest", conversation_id=sender,
+                             decided_at=now_in_china(), status="sent", channel="rest", conversation_id=conversation,
                              claim=f"reset-test-{uuid.uuid4().hex[:6]}"))
     tracker_url = f"sqlite:///{servers.tracker_db}"
-    assert tracker_rows(tracker_url, sender)
+    assert tracker_rows(tracker_url, conversation)
 
     env = {**os.environ, "LOAN_DB_URL": servers.loans_url, "TRACKER_DB_URL": tracker_url}
     done = subprocess.run([sys.executable, "-m", "loandb.seed", "--reset"], cwd=ROOT, env=env,
@@ -615,11 +676,11 @@ def test_reset_after_a_real_handoff_starts_the_conversation_afresh(servers):
     with session_scope(servers.loans_url) as session:
         assert [row for row in queue(session) if row["customer"] == "张伟"] == []
         assert session.execute(select(func.count(HandoffTicket.id)).where(
-            HandoffTicket.conversation_id == sender)).scalar_one() == 0
+            HandoffTicket.conversation_id == conversation)).scalar_one() == 0
         zhang = customer_named(session, "张伟")
         assert session.execute(select(func.count(Reminder.id)).where(
             Reminder.customer_id == zhang.id)).scalar_one() == 0
-    assert tracker_rows(tracker_url, sender) == []
+    assert tracker_rows(tracker_url, conversation) == []
     # No longer paused for an agent nor verified: the bot answers and asks who is writing.
     reply = servers.texts(sender, "我现在欠多少钱")
     assert "身份证" in reply, reply

@@ -259,3 +259,13 @@ async def test_an_expired_binding_gets_no_reminders_with_amounts_and_no_trust(to
         assert getattr(contacts(session, [zhang], as_of, policy.identity).get(zhang.id), "channel", None) != "wechat"
         assert customer_of_conversation(session, "oDEMO_zhangwei", as_of, policy.identity) is None
         zhang.wechat_bound_at = as_of  # as seeded, for the tests after this one
+
+
+async def test_bank_login_while_the_digits_are_asked_ends_the_check_verified(domain, outbox):
+    customer = zhang_id()
+    messages, events = await run(ValidateIdentityForm(), tracker(
+        "你好", {"requested_slot": "id_last4"}, channel="socketio",
+        metadata={"bank_login_customer_id": customer}, intent="greet"), domain)
+    slots = slots_of(events)
+    assert slots["verified"] is True and slots["customer_id"] == customer and slots["requested_slot"] is None
+    assert responses(messages) == ["utter_identity_verified"] and outbox.mark() == 0  # no code needed

@@ -1,6 +1,5 @@
 """The history of tickets: filters, and search in the customers' and agents' words (Chinese,
 no spaces), on SQLite and PostgreSQL alike."""
-import json
 import uuid
 from datetime import timedelta
 

@@ -16,9 +16,11 @@
   function daysAxis() { return { type: "category", data: figures.days, name: "日期", nameLocation: "middle", nameGap: 30 }; }
   function valueAxis(name, extra) { return Object.assign({ type: "value", name: name, minInterval: 1 }, extra || {}); }
   function series(name, data, kind, color, extra) {
-    return Object.assign({ name: name, type: kind, data: data, itemStyle: { color: color },
-                           label: { show: true, position: "top", formatter: function (p) { return p.value == null ? "" : p.value; } } },
-                         extra || {});
+    // Bars label what they hold (a zero bar says nothing); points label every value.
+    var shown = kind === "bar" ? function (p) { return p.value ? p.value : ""; }
+                               : function (p) { return p.value == null ? "" : p.value; };
+    return Object.assign({ name: name, type: kind, data: data, itemStyle: { color: color }, barMaxWidth: 48,
+                           label: { show: true, position: "top", formatter: shown } }, extra || {});
   }
 
   chart("chart-volume", { legend: { top: 0 }, xAxis: daysAxis(), yAxis: valueAxis("次数"),
@@ -36,6 +38,10 @@
     yAxis: { type: "category", data: figures.reasons.map(function (r) { return r.reason; }).reverse() },
     series: [series("工单数", figures.reasons.map(function (r) { return r.count; }).reverse(), "bar", ORANGE,
                     { label: { show: true, position: "right" } })] });
+  chart("chart-fallback", { xAxis: daysAxis(), yAxis: valueAxis("%", { min: 0, minInterval: 0 }),
+    series: [series("未理解率", figures.fallback_rate, "line", GREY, { connectNulls: true })] });
+  chart("chart-negative", { legend: { top: 0 }, xAxis: daysAxis(), yAxis: valueAxis("条"),
+    series: [series("强烈负面消息", figures.negative, "bar", RED), series("新建申请", figures.requests, "bar", GREEN)] });
   var colors = [GREEN, ORANGE, RED];
   chart("chart-reviews", { legend: { top: 0 }, grid: { left: 56, right: 24, top: 40, bottom: 40 },
     xAxis: { type: "category", data: figures.reviews.map(function (r) { return r.agent; }), name: "坐席", nameLocation: "middle", nameGap: 26 },

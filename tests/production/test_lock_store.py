@@ -11,7 +11,7 @@ from rasa.core.lock_store import LockError
 
 from persistence.lock_store import DurableRedisLockStore
 
-from tests.production.conftest import LOCK_PREFIX, REDIS_DB, new_sender, texts
+from tests.production.conftest import LOCK_PREFIX, REDIS_DB, conversation_of, new_sender, texts
 
 pytestmark = pytest.mark.production
 
@@ -22,14 +22,14 @@ def test_two_instances_take_turns_on_one_conversation(production):
     # The lock store, as the instances use it, holds the conversation a moment so that both
     # messages surely arrive while it is busy.
     locks = DurableRedisLockStore(port=production.redis.port, db=REDIS_DB, key_prefix=LOCK_PREFIX)
-    ticket = locks.issue_ticket(sender, 30)
+    ticket = locks.issue_ticket(conversation_of(sender), 30)
     with ThreadPoolExecutor(2) as pool:
         asked = pool.submit(production.say, sender, "我现在欠多少钱", first)
         time.sleep(0.5)
         identified = pool.submit(production.say, sender, "身份证后四位3021，手机尾号8866", second)
         time.sleep(2)
         assert not asked.done() and not identified.done(), "the instances did not wait for the lock"
-        locks.cleanup(sender, ticket)
+        locks.cleanup(conversation_of(sender), ticket)
         asked, identified = asked.result(), identified.result()
 
     assert asked.status_code == identified.status_code == 200
@@ -51,7 +51,7 @@ def test_pairs_sent_together_to_both_instances_are_stored_once_in_order(producti
     def conversation(sender: str):
         with ThreadPoolExecutor(1) as pool:
             asked = pool.submit(production.say, sender, "我现在欠多少钱", first)
-            while not redis.exists(f"{LOCK_PREFIX}:lock:{sender}") and not asked.done():
+            while not redis.exists(f"{LOCK_PREFIX}:lock:{conversation_of(sender)}") and not asked.done():
                 time.sleep(0.002)
             overlapped = not asked.done()
             identified = production.say(sender, "3021 8866", second)

@@ -8,7 +8,7 @@ import pytest
 
 from channels.socketio_fanout import FANOUT_CHANNEL
 from console.rasa_api import RasaAPI
-from tests.production.conftest import NOT_TAKEN_TEXT, WebChat, new_sender, texts
+from tests.production.conftest import NOT_TAKEN_TEXT, WebChat, conversation_of, new_sender, texts
 
 pytestmark = pytest.mark.production
 
@@ -27,7 +27,7 @@ def test_rest_with_redis_down(production):
     finally:
         production.redis.start()
     logs = production.log("rasa-1") + production.log("rasa-2")
-    assert f"conversation {sender}: message not processed, the Redis lock store is unreachable" in logs
+    assert f"conversation {conversation_of(sender)}: message not processed, the Redis lock store is unreachable" in logs
 
     mark = production.outbox.mark()
     again = production.say(sender, "3021 8866", message_id=message_id)

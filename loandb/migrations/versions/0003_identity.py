@@ -23,7 +23,6 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('conversation_id', sa.String(length=128), nullable=False),
-    sa.Column('phone', sa.String(length=20), nullable=False),
     sa.Column('code_hash', sa.String(length=200), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
