@@ -17,6 +17,7 @@ from actions.handoff_triggers import SELF_HARM, message_trigger, recent_user_mes
 from actions.masking import mask_numbers
 from actions.money import format_yuan
 from actions.policy import Policy, load_policy, within_service_hours
+from actions.satisfaction import ask_for_rating
 from loandb.models import Agent, HandoffTicket, ServiceRequest
 from loandb.session import session_scope
 
@@ -135,4 +136,7 @@ class ActionHandback(BankAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
         dispatcher.utter_message(response="utter_handoff_resolved")
-        return [SlotSet("handoff_ticket_id", None)]
+        # The customer rates the person who helped them, once per ticket (actions/satisfaction.py).
+        ticket_id = tracker.get_slot("handoff_ticket_id")
+        return [SlotSet("handoff_ticket_id", None)] + ask_for_rating(
+            dispatcher, tracker, ticket_id=int(ticket_id) if ticket_id is not None else None)

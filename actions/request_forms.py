@@ -19,6 +19,7 @@ from actions.base import BankAction, hand_over
 from actions.clock import now_in_china, today_in_china
 from actions.context_replies import declines_with_reason, yes_or_no
 from actions.policy import Policy, load_policy
+from actions.satisfaction import ask_for_rating
 from loandb.service_requests import create_request, open_request
 from loandb.session import session_scope
 
@@ -157,7 +158,9 @@ class RequestSubmitter(BankAction, abc.ABC):
             reference = request.reference
         logger.info("conversation %s stored %s request %s", tracker.sender_id, self.kind, reference)
         self.confirm(dispatcher, reference, fields, loan, policy)
-        return reset_flow_slots() + (hand_over("needs_review") if self.review_by_person else [])
+        if self.review_by_person:
+            return reset_flow_slots() + hand_over("needs_review")
+        return reset_flow_slots() + ask_for_rating(dispatcher, tracker)  # a finished request: 满意度, once
 
 
 STATUS_WORDS = {"pending_review": "审核中", "active": "已生效"}

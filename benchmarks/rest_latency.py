@@ -151,7 +151,8 @@ def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, di
         if args.profile_turns:
             # One processor in this process, the same action server; only the check differs.
             last = list(servers)[-1]
-            agent = load_agent(model, yaml_action_url(work / last / "endpoints.yml"), work / "profile-tracker.db")
+            agent = load_agent(model, yaml_action_url(work / last / "endpoints.yml"), work / "profile-tracker.db",
+                               action_token=servers[last].action_token)
             stages = profile_turns(agent, {mode: mode == "after" for mode in servers}, servers[last].sms_outbox,
                                    turns=args.profile_turns)
             for mode, measured in stages.items():

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
 
 from dialogue import action_calls
 from launcher import ROOT
@@ -108,12 +109,13 @@ def stage_timers() -> Iterator[dict[str, float]]:
             setattr(owner, name, method)
 
 
-def load_agent(model: Path, action_url: str, tracker_db: Path):
+def load_agent(model: Path, action_url: str, tracker_db: Path, action_token: Optional[str] = None):
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
+    # The action server refuses calls without its secret (action_server/).
+    agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url, token=action_token))
     # The project's store is this class configured by TRACKER_DB_URL; here, a file of its own.
     store = SQLTrackerStore(domain=agent.domain, dialect="sqlite", db=str(tracker_db))
     agent.tracker_store = agent.processor.tracker_store = store

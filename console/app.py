@@ -39,6 +39,7 @@ from console.identity_locks import identity_locks_router
 from console.privacy import privacy_router
 from console.rasa_api import RasaAPI
 from console.reviews import reviews_router, ticket_review
+from console.satisfaction import ticket_satisfaction
 from console.sessions import revoke_session, session_agent_id, start_session
 from console.throttle import forget_failures, locked_subject, login_subjects, record_failure
 from console.tickets import REASON_WORDS, STATUS_WORDS, audit, customer_panel, queue, ticket_summary, transcript
@@ -197,7 +198,7 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             if claim(session, ticket, agent, now_in_china()):
                 audit(session, agent["id"], "claim", ticket)
         except HeldByAnother as held:
-            raise HTTPException(status_code=409, detail=f"ticket is held by {held.holder}")
+            raise HTTPException(status_code=409, detail=f"该会话正由 {held.holder} 处理")
         return ticket
 
     @app.exception_handler(HTTPException)
@@ -219,7 +220,7 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         with session_scope() as session:
             ticket = load_ticket(session, ticket_id)
             if not take_over(session, ticket, agent, now_in_china()):
-                raise HTTPException(status_code=403, detail="only a supervisor can take over a ticket")
+                raise HTTPException(status_code=403, detail="只有主管可以接管其他坐席的会话")
             audit(session, agent["id"], "take_over", ticket)
         return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
 
@@ -247,7 +248,9 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
                 logger.exception("could not read conversation %s from Rasa", conversation_id)
                 lines = None
         review = await asyncio.to_thread(ticket_review, ticket_id)
-        return page(request, "ticket.html", agent, ticket=info, customer=panel, transcript=lines, review=review)
+        satisfaction = await asyncio.to_thread(ticket_satisfaction, ticket_id)
+        return page(request, "ticket.html", agent, ticket=info, customer=panel, transcript=lines, review=review,
+                    satisfaction=satisfaction)
 
     @app.post("/agent/tickets/{ticket_id}/reveal")
     async def reveal(request: Request, ticket_id: int, field: str = Form(""), csrf: str = Form(""),

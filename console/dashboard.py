@@ -2,7 +2,8 @@
 last 7 days beside the period before, charts per day over 14 days (ECharts, served from
 console/node_modules like the widget's socket.io client), handoff reasons, review results
 per agent, and for supervisors a live panel: agents online, tickets per agent, who is
-waiting and who has waited longer than policy's ``target_wait_minutes``.
+waiting and who has waited longer than policy's ``target_wait_minutes``; customers' satisfaction
+ratings per day (beside complaints) and per agent.
 
 Conversations, containment and complaints come from Rasa's events table (the tracker
 store); tickets, promises and reviews from the loan database. Registered in console/app.py
@@ -29,6 +30,7 @@ from console.reviews import REVIEW_WORDS
 from console.tickets import CHANNEL_WORDS, REASON_WORDS
 from loandb.models import Agent, Customer, HandoffTicket, Payment, ServiceRequest
 from loandb.session import session_scope
+from loandb.satisfaction import SCORES, ratings_per_agent, ratings_per_day
 from loandb.ticket_reviews import reviews_per_agent
 from persistence.urls import tracker_db_url
 
@@ -186,6 +188,9 @@ def dashboard(session: Session, today: date, now: Optional[datetime] = None) -> 
         "reviews": [{**row, "words": {REVIEW_WORDS[o]: row[o] for o in REVIEW_WORDS}}
                     for row in reviews_per_agent(session, _start(today - timedelta(days=REVIEW_DAYS - 1)))],
         "review_words": list(REVIEW_WORDS.values()),
+        # Customers' own ratings (满意度), per day beside the complaints, and per agent for handed-back tickets.
+        "satisfaction": {**ratings_per_day(session, _start(days[0]), days), "scores": list(SCORES),
+                         "per_agent": ratings_per_agent(session, _start(today - timedelta(days=REVIEW_DAYS - 1)))},
     }
 
 

@@ -1,7 +1,7 @@
 """Erasure on request, for supervisors: /agent/privacy.
 
-A supervisor (``Agent.role == "supervisor"``) enters the customer's number, confirms, and
-sees what was anonymised and what the law makes the bank keep (``loandb.erasure``). Agents
+A supervisor (``Agent.role == "supervisor"``) enters the customer's number, checks whom it
+names (masked), confirms, and sees what was anonymised and what the law makes the bank keep (``loandb.erasure``). Agents
 without the role get a 403; every erasure is in the audit log and in ``erasures``.
 Registered in console/app.py with ``app.include_router(privacy_router(current_agent, check_csrf))``.
 """
@@ -17,8 +17,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from actions.clock import as_china
+from actions.masking import mask_tail
 from loandb.erasure import UnknownCustomer, erase_customer
-from loandb.models import Agent, Erasure
+from loandb.models import Agent, Customer, Erasure
 from loandb.session import session_scope
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def privacy_router(current_agent: Callable[..., Any], check_csrf: Callable[[Requ
     def page(request: Request, agent: Dict[str, Any], status_code: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, "privacy.html", {
             "agent": agent, "csrf": csrf_token(request), "erasures": recent_erasures(), "words": COUNT_WORDS,
-            "outcome": None, "error": None, **context}, status_code=status_code)
+            "outcome": None, "error": None, "preview": None, **context}, status_code=status_code)
 
     # current_agent as a dependency: signed in (or off to the login page) as for every console page.
     @router.get("/agent/privacy", response_class=HTMLResponse)
@@ -73,10 +74,16 @@ def privacy_router(current_agent: Callable[..., Any], check_csrf: Callable[[Requ
         require_supervisor(agent)
         check_csrf(request, csrf)
         number = customer_id.strip()
-        if not number.isdigit() or len(number) > 12:
+        if not (number.isascii() and number.isdigit()) or len(number) > 12:  # "²" is a digit to isdigit
             return page(request, agent, 400, error="请输入客户编号（数字）")
-        if confirm != "yes":
-            return page(request, agent, 400, error="请勾选确认：删除后无法恢复")
+        if confirm != "yes":  # first the supervisor sees whom they are about to erase
+            with session_scope() as session:
+                customer = session.get(Customer, int(number))
+                preview = customer and {"id": customer.id, "name": customer.name[:1] + "*" * (len(customer.name) - 1),
+                                        "id_tail": mask_tail(customer.id_number)}
+            if not preview:
+                return page(request, agent, 404, error=f"没有编号为 {number} 的客户")
+            return page(request, agent, preview=preview, error="请核对客户后勾选确认：删除后无法恢复")
         try:
             outcome = erase_customer(int(number), f"agent:{agent['username']}", agent_id=agent["id"])
         except UnknownCustomer:

@@ -187,8 +187,9 @@ def erase_customer(customer_id: int, requested_by: str, agent_id: Optional[int] 
         anonymised = {name: count for name, count in sorted(counts.items()) if count}
         outcome = {"customer_id": customer_id, "anonymised": anonymised, "nothing_left": not anonymised,
                    "kept": kept_list()}
+        record = {"anonymised": anonymised, "kept": [kept["where"] for kept in outcome["kept"]]}  # well under 4000
         session.add(Erasure(customer_id=customer_id, requested_by=requested_by[:80], at=now,
-                            outcome=json.dumps(outcome, ensure_ascii=False)[:4000]))
+                            outcome=json.dumps(record, ensure_ascii=False)))
         if agent_id is not None:
             session.add(AuditEntry(agent_id=agent_id, action="erase_customer", customer_id=customer_id, at=now))
     logger.info("customer %s erased on request by %s: %s", customer_id, requested_by, anonymised or "nothing left")

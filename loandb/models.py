@@ -270,6 +270,23 @@ class TicketReview(Base):
     reviewed_at = Column(DateTime(timezone=True), nullable=False)
 
 
+class SatisfactionRating(Base):
+    """A customer's 1-5 rating (满意度) at the end of a conversation, with any words they added
+    (actions/satisfaction.py). ``ticket_id`` when it rates a handed-over conversation."""
+
+    __tablename__ = "satisfaction_ratings"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(30), nullable=False)
+    # CASCADE: the customer's words go with them; SET NULL: a rating outlives its ticket.
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True)  # when verified
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="SET NULL"), index=True)
+    score = Column(Integer, nullable=False)  # 1-5
+    comment = Column(String(1000), nullable=False, default="")
+    created_at = Column(DateTime(timezone=True), nullable=False, index=True)  # China time; per day on the dashboard
+
+
 class TicketNote(Base):
     __tablename__ = "ticket_notes"
 

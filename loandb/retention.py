@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 # of these the table has). Tables another part adds later are picked up once they exist.
 AGED_ROWS: List[Tuple[str, str, Tuple[str, ...]]] = [
     ("ticket_summaries", "ticket_transcripts", ("stored_at",)),  # kept from the ticket's resolution
+    ("satisfaction_ratings", "satisfaction_ratings", ("created_at",)),
     ("reminders", "reminders", ("decided_at",)),
     ("one_time_codes", "one_time_codes", ("sent_at",)),
     ("login_records", "identity_failures", ("occurred_at",)),

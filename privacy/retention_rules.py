@@ -10,7 +10,8 @@ import yaml
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy.yml"
 
 # The kinds of data with a retention period, as policy.yml names them (``<kind>_days``).
-KINDS = ("conversations", "ticket_summaries", "reminders", "one_time_codes", "login_records", "audit_log")
+KINDS = ("conversations", "ticket_summaries", "satisfaction_ratings", "reminders", "one_time_codes", "login_records",
+         "audit_log")
 # The reminder log is how the weekly limit on reminders is kept: it must reach back a week.
 MIN_REMINDER_DAYS = 7
 

@@ -363,8 +363,9 @@ def test_retention_deletes_and_clears_what_is_past_its_period_in_bounded_batches
 def test_retention_periods_are_checked():
     from privacy.retention_rules import RetentionPolicyError, RetentionRules
 
-    raw = {f"{kind}_days": 30 for kind in ("conversations", "ticket_summaries", "reminders", "one_time_codes",
-                                          "login_records", "audit_log")}
+    from privacy.retention_rules import KINDS
+
+    raw = {f"{kind}_days": 30 for kind in KINDS}
     RetentionRules.from_dict({**raw, "batch_size": 100, "run_every_hours": 24})
     with pytest.raises(RetentionPolicyError):  # the weekly reminder limit reads a week back
         RetentionRules.from_dict({**raw, "reminders_days": 3, "batch_size": 100, "run_every_hours": 24})
@@ -596,8 +597,12 @@ def test_a_supervisor_erases_a_customer_in_the_console_and_an_agent_cannot(urls,
     assert forged.status_code == 403
     token = csrf(boss)
     unconfirmed = boss.post("/agent/privacy/erase", data={"customer_id": str(state["zhang_id"]), "csrf": token})
-    assert unconfirmed.status_code == 400 and "请勾选确认" in unconfirmed.text
-    for hostile in ("", "1 OR 1=1", "9" * 40):
+    assert unconfirmed.status_code == 200 and "勾选确认" in unconfirmed.text  # first, whom it names
+    assert "张*" in unconfirmed.text and "**************3021" in unconfirmed.text
+    assert "110101198503153021" not in unconfirmed.text and "13800138866" not in unconfirmed.text
+    with session_scope(urls["loans"]) as session:
+        assert session.get(Customer, state["zhang_id"]).phone == "13800138866"  # nothing erased yet
+    for hostile in ("", "1 OR 1=1", "9" * 40, "²", "<script>"):
         assert boss.post("/agent/privacy/erase", data={"customer_id": hostile, "confirm": "yes",
                                                        "csrf": token}).status_code == 400
     assert boss.post("/agent/privacy/erase", data={"customer_id": "999999", "confirm": "yes",

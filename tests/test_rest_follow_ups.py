@@ -57,6 +57,29 @@ def test_the_greeting_offers_the_common_starts_as_quick_replies(servers):
     assert all(b["payload"] in allowed for r in replies for b in r.get("buttons") or [])
 
 
+def test_the_greeting_on_web_chat_comes_with_quick_replies(servers):
+    import time
+
+    import socketio
+
+    received, confirmed = [], []
+    client = socketio.Client()
+    client.on("bot_uttered", lambda data: received.append(data))
+    client.on("session_confirm", lambda session_id: confirmed.append(session_id))
+    client.connect(servers.rasa_url, transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": None})
+        deadline = time.monotonic() + 15
+        while not confirmed and time.monotonic() < deadline:
+            time.sleep(0.2)
+        client.emit("user_uttered", {"message": "你好", "session_id": confirmed[-1]})
+        while not received and time.monotonic() < deadline + 15:
+            time.sleep(0.2)
+    finally:
+        client.disconnect()
+    assert [reply["title"] for reply in received[0]["quick_replies"]] == GREETING
+
+
 def test_the_greeting_on_wechat_is_numbered_and_a_digit_starts_the_request(servers):
     safe = SafeModeClient(servers.rasa_url)
     openid = f"o{uuid.uuid4().hex[:12]}"

@@ -27,8 +27,11 @@
     series: [series("会话数", figures.series.conversations, "bar", GREEN), series("转人工", figures.series.handoffs, "bar", ORANGE)] });
   chart("chart-containment", { xAxis: daysAxis(), yAxis: valueAxis("%", { min: 0, max: 100 }),
     series: [series("独立解决率", figures.series.containment, "line", GREEN, { connectNulls: true })] });
-  chart("chart-complaints", { xAxis: daysAxis(), yAxis: valueAxis("条"),
-    series: [series("投诉", figures.series.complaints, "bar", RED)] });
+  // Complaints beside the customers' mean satisfaction (满意度), which should rise as they fall.
+  chart("chart-complaints", { legend: { top: 0 }, xAxis: daysAxis(),
+    yAxis: [valueAxis("条"), valueAxis("满意度", { min: 1, max: 5, minInterval: 0, splitLine: { show: false } })],
+    series: [series("投诉", figures.series.complaints, "bar", RED),
+             series("满意度平均分", figures.satisfaction.mean, "line", GREEN, { yAxisIndex: 1, connectNulls: true })] });
   chart("chart-promises", { legend: { top: 0 }, xAxis: daysAxis(), yAxis: valueAxis("笔"),
     series: [series("新增承诺", figures.series.promises_made, "bar", GREY), series("已兑现", figures.series.promises_kept, "bar", GREEN)] });
   chart("chart-wait", { xAxis: daysAxis(), yAxis: valueAxis("分钟", { minInterval: 0 }),

@@ -1,0 +1,90 @@
+"""Reads the customer's reply to the satisfaction question (满意度) in its context.
+
+Right after the question, a typed rating ("5", "５分", "非常满意", "4分，客服很耐心") goes to
+``action_read_satisfaction`` whatever the classifier made of it ("5" alone reads as inform);
+right after the rating, the words that follow (a comment, or "没有了") go there too, unless
+they are a new request, which is answered as usual. Anything else, and any later message, is
+left to the rules: a customer who ignores the question is simply answered. The buttons'
+payloads need no reading (data/rules/satisfaction.yml); the handoff triggers always win.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from actions.handoff_triggers import message_trigger, recent_user_messages
+from actions.satisfaction_replies import nothing_to_add, rating_in
+
+READ_SATISFACTION = "action_read_satisfaction"
+STAGE_SLOT = "satisfaction_stage"
+# After a rating, messages with these intents are the customer's words about the service;
+# any other intent is a request and is answered (a complaint is kept as words, then handed over).
+WORDS_INTENTS = {"thank", "affirm", "deny", "complain", "out_of_scope", "nlu_fallback"}
+
+
+def stage_set_by_last_answer(tracker: DialogueStateTracker) -> Optional[str]:
+    """The satisfaction stage the bot's answer to the previous customer message set, if any."""
+    seen_latest_message = False
+    for event in reversed(tracker.applied_events()):
+        if isinstance(event, UserUttered):
+            if seen_latest_message:
+                return None
+            seen_latest_message = True
+        elif seen_latest_message and isinstance(event, SlotSet) and event.key == STAGE_SLOT:
+            return event.value
+    return None
+
+
+def reads_satisfaction(tracker: DialogueStateTracker) -> bool:
+    """Whether the latest message answers the satisfaction question, or adds words to a rating."""
+    message = tracker.latest_message
+    text = ((message.text if message else "") or "").strip()
+    if not text or text.startswith("/") or tracker.active_loop_name:
+        return False
+    if message_trigger(recent_user_messages([event.as_dict() for event in tracker.applied_events()])):
+        return False
+    stage = stage_set_by_last_answer(tracker)
+    if stage == "asked":
+        return rating_in(text) is not None
+    if stage == "rated":
+        intent = (message.intent or {}).get("name")
+        return intent in WORDS_INTENTS or nothing_to_add(text)
+    return False
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class SatisfactionPolicy(Policy):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"priority": 7}  # above RulePolicy (6); it stands aside when a handoff trigger fires
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 execution_context: ExecutionContext, featurizer=None) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        with self._model_storage.write_to(self._resource):
+            pass  # nothing to learn: what counts as a rating is in actions/satisfaction_replies.py
+        return self._resource
+
+    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
+                                     rule_only_data: Optional[Dict[Text, Any]] = None,
+                                     **kwargs: Any) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        if READ_SATISFACTION not in domain.action_names_or_texts:
+            return self._prediction(probabilities)
+        if tracker.latest_action_name == READ_SATISFACTION:
+            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+        elif tracker.latest_action_name == ACTION_LISTEN_NAME and reads_satisfaction(tracker):
+            probabilities[domain.index_for_action(READ_SATISFACTION)] = 1.0
+        return self._prediction(probabilities)
