@@ -135,8 +135,10 @@ class ActionHandback(BankAction):
         return "action_handback"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        dispatcher.utter_message(response="utter_handoff_resolved")
         # The customer rates the person who helped them, once per ticket (actions/satisfaction.py).
         ticket_id = tracker.get_slot("handoff_ticket_id")
-        return [SlotSet("handoff_ticket_id", None)] + ask_for_rating(
-            dispatcher, tracker, ticket_id=int(ticket_id) if ticket_id is not None else None)
+        asked = ask_for_rating(dispatcher, tracker, ticket_id=int(ticket_id) if ticket_id is not None else None,
+                               response="utter_handoff_resolved_ask_satisfaction")
+        if not asked:
+            dispatcher.utter_message(response="utter_handoff_resolved")
+        return [SlotSet("handoff_ticket_id", None)] + asked

@@ -28,21 +28,23 @@ ASKED, RATED, DONE = "asked", "rated", "done"
 LOW_SCORES = (1, 2)
 
 
-def ask_for_rating(dispatcher: CollectingDispatcher, tracker: Tracker,
-                   ticket_id: Optional[int] = None) -> List[Dict[Text, Any]]:
-    """Asks for a rating unless this conversation (or, handed back, this ticket) was asked already."""
+def ask_for_rating(dispatcher: CollectingDispatcher, tracker: Tracker, ticket_id: Optional[int] = None,
+                   response: Text = "utter_ask_satisfaction") -> List[Dict[Text, Any]]:
+    """Asks for a rating (``response``, with the buttons) unless this conversation (or, handed
+    back, this ticket) was asked already; then nothing is said and no event returned."""
     stage = tracker.get_slot("satisfaction_stage")
     if stage and (ticket_id is None or tracker.get_slot("satisfaction_ticket_id") == ticket_id):
         return []
-    dispatcher.utter_message(response="utter_ask_satisfaction_agent" if ticket_id else "utter_ask_satisfaction")
+    dispatcher.utter_message(response=response)
     return [SlotSet("satisfaction_stage", ASKED), SlotSet("satisfaction_ticket_id", ticket_id),
             SlotSet("satisfaction_rating_id", None)]
 
 
 def _score_from_buttons(tracker: Tracker) -> Optional[int]:
     for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "satisfaction_score" and str(entity.get("value")).strip() in "12345":
-            return int(str(entity.get("value")).strip())
+        value = str(entity.get("value")).strip()
+        if entity.get("entity") == "satisfaction_score" and value in {"1", "2", "3", "4", "5"}:
+            return int(value)
     return None
 
 

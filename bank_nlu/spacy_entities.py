@@ -111,13 +111,6 @@ def _alternation(phrases: List[str]) -> "re.Pattern[str]":
 
 
 _PHRASE_PATTERNS = [(label, value, _alternation(phrases)) for label, value, phrases in PHRASES]
-# Numbered days and "in N days" in the text itself: jieba glues 十五号 or 两天后 into one token
-# the ruler's token patterns miss. Next to 下个月 or 十月, entity_tidy joins the pieces.
-_DAY_COUNT = r"(?:[0-9]{1,2}|[一二两三四五六七八九十]{1,3})"
-_NOT_AFTER_A_NUMBER = rf"(?<![0-9{_CN_DIGITS}])"
-_PHRASE_PATTERNS.append(("date", None, re.compile(
-    rf"{_NOT_AFTER_A_NUMBER}{_DAY_COUNT}[号日](?![子线楼常])"
-    rf"|{_NOT_AFTER_A_NUMBER}{_DAY_COUNT}(?:天|个星期|个礼拜|周)(?:之后|以后|后)")))
 
 
 def phrase_entities(text: str, label: str) -> List[Dict[str, Any]]:

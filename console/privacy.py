@@ -30,7 +30,8 @@ COUNT_WORDS = {
     "conversation_events": "对话记录条目", "tickets": "人工服务工单（摘要、对话编号）", "ticket_notes": "工单备注",
     "ticket_transcripts": "工单留存的对话记录",
     "reminders": "提醒记录", "conversation_links": "对话与客户的关联", "request_reasons": "申请中的客户陈述",
-    "sms_outbox_lines": "短信发送记录",
+    "sms_outbox_lines": "短信发送记录", "satisfaction_ratings": "满意度评价", "one_time_codes": "短信验证码记录",
+    "identity_failures": "身份核验失败记录", "identity_locks": "核验锁定记录",
 }
 
 

@@ -33,6 +33,7 @@ from loandb.models import (
     Reminder,
     ReminderPreference,
     RetentionRun,
+    SatisfactionRating,
     ScheduleRow,
     ServiceRequest,
     TicketNote,
@@ -154,6 +155,8 @@ def play_full_demo(loans_url: str, now: datetime) -> dict:
                              search_text="我要投诉 张伟", message_count=1, stored_at=now),
             TicketReview(ticket_id=ticket.id, reviewer_id=agent.id, outcome="handled_well", score=5,
                          comment="张伟生病住院，坐席安抚得当", reviewed_at=now),
+            SatisfactionRating(conversation_id="demo-1", channel="rest", customer_id=zhang.id, ticket_id=ticket.id,
+                               score=4, comment="客服很耐心，我下周发工资就还", created_at=now),
             AuditEntry(agent_id=agent.id, action="view_ticket", ticket_id=ticket.id, customer_id=zhang.id, at=now),
             AuditEntry(agent_id=agent.id, action="reply", ticket_id=ticket.id, customer_id=zhang.id, at=now),
         ])
@@ -239,7 +242,7 @@ def assert_fresh_demo(url: str, agent_id: int) -> None:
             HandoffTicket.status == "open")).scalar_one() == 0  # nothing for the waiting estimate
         assert session.execute(select(func.count(Reminder.id))).scalar_one() == 0
         for model in (ServiceRequest, CustomerConversation, ReminderPreference, TicketNote, OneTimeCode,
-                      IdentityLock, TicketTranscript):
+                      IdentityLock, TicketTranscript, SatisfactionRating):
             assert session.execute(select(func.count()).select_from(model)).scalar_one() == 0, model
         assert set(session.execute(select(IdentityFailure.subject)).scalars()) <= {"address:10.0.0.9"}
         zhang = customer_named(session, "张伟")
@@ -309,6 +312,8 @@ def test_retention_deletes_and_clears_what_is_past_its_period_in_bounded_batches
         session.add(AuditEntry(agent_id=state["agent_id"], action="view_ticket", at=now - timedelta(days=2000)))
         session.add(OneTimeCode(customer_id=zhang.id, conversation_id="old-0", code_hash="h",
                                 sent_at=now - timedelta(days=2), expires_at=now - timedelta(days=2), wrong_attempts=0))
+        session.add(SatisfactionRating(conversation_id="old-1", channel="rest", score=2, comment="旧评价",
+                                       created_at=now - timedelta(days=rules.days["satisfaction_ratings"] + 1)))
         session.add(IdentityFailure(attempt="old", subject="address:10.0.0.1", kind="digits",
                                     occurred_at=now - timedelta(days=rules.days["login_records"] + 1)))
         old_ticket_id = old_ticket.id
@@ -339,7 +344,7 @@ def test_retention_deletes_and_clears_what_is_past_its_period_in_bounded_batches
     assert counts["conversations"] == 3 and counts["reminders"] == 5
     assert counts["ticket_summaries"] == 1 and counts["audit_log"] == 1
     assert counts["one_time_codes"] == 1 and counts["identity_failures"] == 1  # today's stay
-    assert counts["ticket_transcripts"] == 1  # 张伟's recent one stays
+    assert counts["ticket_transcripts"] == 1 and counts["satisfaction_ratings"] == 1  # recent ones stay
     assert deletes and max(deletes) <= rules.batch_size  # no statement holds more than a batch
     senders = {row.sender_id for row in tracker_rows(urls["tracker"])}
     assert senders == {"demo-1", "recent"}
@@ -421,7 +426,7 @@ def test_erasure_anonymises_one_customer_everywhere_and_keeps_what_the_law_requi
         assert all(t.conversation_id.startswith("erased-") for t in tickets)
         assert session.execute(select(func.count(Reminder.id))).scalar_one() == 0
         assert session.execute(select(func.count(CustomerConversation.id))).scalar_one() == 0
-        for model in (OneTimeCode, IdentityLock):
+        for model in (OneTimeCode, IdentityLock, SatisfactionRating):
             assert session.execute(select(func.count()).select_from(model)).scalar_one() == 0, model
         assert list(session.execute(select(IdentityFailure.subject)).scalars()) == ["address:10.0.0.9"]
         review = session.execute(select(TicketReview)).scalars().one()

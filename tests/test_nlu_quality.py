@@ -14,11 +14,11 @@ from launcher import ROOT
 
 pytestmark = pytest.mark.server
 
-# Measured by bin/evaluate (evaluation/results/): see README, "Measured NLU quality".
+# bin/evaluate measured macro-F1 0.929 held-out, 0.902 typed, 0.926 voice; entity F1 0.877
+# held-out, 0.880 typed (README, "Measured NLU quality"). A point and a half below each.
 MIN_MACRO_F1 = {"held-out": 0.91, "independent typed": 0.885, "voice-style": 0.91}
-MIN_ENTITY_F1 = {"held-out": 0.86, "independent typed": 0.86}
-# Typos and filler around the request, on the independent typed set; measured drops at most
-# MEASURED_DROP points.
+MIN_ENTITY_F1 = {"held-out": 0.86, "independent typed": 0.865}
+# Typos and filler around the request cost the independent typed set 2.2 and 2.9 points there.
 MAX_DROP_ON_A_COPY = 0.04
 
 

@@ -43,6 +43,39 @@ def test_nothing_to_add_is_told_from_words(text, expected):
     assert nothing_to_add(text) is expected
 
 
+def tracker_after(stage: str, *messages):
+    """A conversation whose bot answer set ``satisfaction_stage``, then the customer's messages."""
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    events = [ActionExecuted("action_listen"), UserUttered("再见", {"name": "goodbye"}),
+              ActionExecuted("utter_goodbye"), ActionExecuted("action_ask_satisfaction"),
+              SlotSet("satisfaction_stage", stage), ActionExecuted("action_listen")]
+    for text, intent in messages[:-1]:
+        events += [UserUttered(text, {"name": intent}), ActionExecuted("utter_how_else_can_i_help"),
+                   ActionExecuted("action_listen")]
+    text, intent = messages[-1]
+    events.append(UserUttered(text, {"name": intent}))
+    return DialogueStateTracker.from_events("satisfaction-test", events)
+
+
+@pytest.mark.parametrize("stage, messages, read", [
+    ("asked", [("5", "inform")], True),
+    ("asked", [("非常满意", "thank")], True),
+    ("asked", [("罚息怎么算", "ask_penalty")], False),  # ignored: simply answered
+    ("asked", [("好的", "affirm"), ("5", "inform")], False),  # no longer right after the question
+    ("asked", [(RATE.format(5), "rate_satisfaction")], False),  # a button: its rule reads it
+    ("rated", [("客服很耐心", "thank")], True),
+    ("rated", [("没有了", "deny")], True),
+    ("rated", [("我现在欠多少钱", "ask_overdue_status")], False),  # a request is answered
+    ("done", [("5", "inform")], False),
+])
+def test_the_policy_reads_only_the_reply_right_after_the_question(stage, messages, read):
+    from dialogue.satisfaction_policy import reads_satisfaction
+
+    assert reads_satisfaction(tracker_after(stage, *messages)) is read
+
+
 # --- through the real servers -----------------------------------------------------
 
 def ratings_of(servers, sender: str) -> list:
