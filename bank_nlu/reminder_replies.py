@@ -3,8 +3,9 @@
 Stopping reminders must not depend on a classifier's guess: a message that is exactly
 one of the policy's ``opt_out_words`` (or ``opt_in_words``), ignoring case, spaces and
 punctuation, is ``stop_reminders`` (or ``resume_reminders``) with full confidence.
-Exactly 解绑 is ``unbind_wechat``: the customer's WeChat is unbound from their account.
-Anything else is left as the classifiers had it. Put it after FallbackClassifier.
+Exactly 解绑 is ``unbind_wechat``: the customer's WeChat is unbound from their account. A
+request for a new one-time code (exactly 重新发送, 没收到 ...) is ``inform``, an answer to the
+code request, so that the identity form takes it rather than the fallback. Anything else is left as the classifiers had it. Put it after FallbackClassifier.
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ STOP = "stop_reminders"
 RESUME = "resume_reminders"
 UNBIND = "unbind_wechat"
 UNBIND_WORDS = ("解绑",)  # exactly this: a binding is undone on purpose, never on a guess
+ANSWER = "inform"
+RESEND_WORDS = ("重新发送", "重发", "再发一次", "再发一遍", "没收到", "没有收到", "收不到", "没收到验证码",
+                "重新发送验证码", "重发验证码", "验证码没收到")
 
 
 def _bare(text: str) -> str:
@@ -40,6 +44,8 @@ def reply_intent(text: str, rules: ReminderRules) -> Optional[str]:
         return RESUME
     if bare in {_bare(word) for word in UNBIND_WORDS}:
         return UNBIND
+    if bare in {_bare(word) for word in RESEND_WORDS}:
+        return ANSWER
     return None
 
 

@@ -66,3 +66,13 @@ def test_a_binding_is_trusted_for_180_days():
     assert rules_.binding_valid(NOW - timedelta(days=179), NOW, RULES)
     assert not rules_.binding_valid(NOW - timedelta(days=180), NOW, RULES)
     assert not rules_.binding_valid(None, NOW, RULES)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("解绑", "unbind_wechat"), (" 解绑。", "unbind_wechat"), ("我想解绑微信", None),
+    ("重新发送", "inform"), ("没收到", "inform"), ("重新发送验证码！", "inform"), ("我没收到钱", None),
+])
+def test_exact_commands_of_the_identity_journey(text, intent):
+    from bank_nlu.reminder_replies import reply_intent
+
+    assert reply_intent(text, load_policy().reminders) == intent
