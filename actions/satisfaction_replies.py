@@ -5,7 +5,6 @@ import re
 import unicodedata
 from typing import Optional, Tuple
 
-SCORES = range(1, 6)
 CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 # Longest first, so 非常不满意 is not read as 满意.
 SCORE_WORDS = sorted({

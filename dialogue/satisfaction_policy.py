@@ -27,9 +27,13 @@ from actions.satisfaction_replies import nothing_to_add, rating_in
 
 READ_SATISFACTION = "action_read_satisfaction"
 STAGE_SLOT = "satisfaction_stage"
-# After a rating, messages with these intents are the customer's words about the service;
-# any other intent is a request and is answered (a complaint is kept as words, then handed over).
-WORDS_INTENTS = {"thank", "affirm", "deny", "complain", "out_of_scope", "nlu_fallback"}
+# After a rating, a message with one of these intents is a request and is answered as usual;
+# anything else is the customer's words about the service (a complaint is kept as words, then
+# handed over). Free words are classified all over the place ("等了好久才有人回" as a greeting).
+REQUEST_INTENTS = {"ask_overdue_status", "ask_penalty", "request_penalty_waiver", "ask_credit_impact",
+                   "request_deferral", "request_installment", "promise_to_pay", "report_payment_made",
+                   "ask_repayment_method", "explain_hardship", "request_human", "ask_consequences", "ask_what_if",
+                   "goodbye", "rate_satisfaction", "stop_reminders", "resume_reminders", "unbind_wechat"}
 
 
 def stage_set_by_last_answer(tracker: DialogueStateTracker) -> Optional[str]:
@@ -58,7 +62,7 @@ def reads_satisfaction(tracker: DialogueStateTracker) -> bool:
         return rating_in(text) is not None
     if stage == "rated":
         intent = (message.intent or {}).get("name")
-        return intent in WORDS_INTENTS or nothing_to_add(text)
+        return nothing_to_add(text) or (intent not in REQUEST_INTENTS and not (intent or "").startswith("EXTERNAL_"))
     return False
 
 

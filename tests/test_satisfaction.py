@@ -67,6 +67,7 @@ def tracker_after(stage: str, *messages):
     ("asked", [(RATE.format(5), "rate_satisfaction")], False),  # a button: its rule reads it
     ("rated", [("客服很耐心", "thank")], True),
     ("rated", [("没有了", "deny")], True),
+    ("rated", [("等了好久才有人回", "greet")], True),  # free words, whatever the classifier thought
     ("rated", [("我现在欠多少钱", "ask_overdue_status")], False),  # a request is answered
     ("done", [("5", "inform")], False),
 ])
@@ -132,6 +133,21 @@ def test_a_customer_who_ignores_the_question_is_simply_answered_and_not_asked_ag
     again = servers.say(sender, "拜拜")
     assert not any(r.get("buttons") for r in again)
     assert ratings_of(servers, sender) == []
+
+
+@pytest.mark.server
+def test_on_wechat_the_buttons_are_numbered_options_and_the_number_is_the_score(servers):
+    from tests.test_wechat import SafeModeClient
+
+    wechat, openid = SafeModeClient(servers.rasa_url), f"o{uuid.uuid4().hex[:12]}"
+    asked = wechat.say(openid, "再见")
+    assert "满意吗" in asked and "回复 1：1分 很不满意" in asked and "回复 5：5分 非常满意" in asked
+    assert "没能让您满意" in wechat.say(openid, "1")  # option 1: the button's payload, score 1
+    assert "感谢您的宝贵意见" in wechat.say(openid, "等了好久才有人回")
+    with session_scope(servers.loans_url) as session:
+        [rating] = session.execute(select(SatisfactionRating).where(
+            SatisfactionRating.conversation_id.contains(openid))).scalars().all()
+        assert (rating.score, rating.comment, rating.channel) == (1, "等了好久才有人回", "wechat")
 
 
 @pytest.mark.server
