@@ -2,7 +2,7 @@
 real server: the held-out set written with the training data (tests/data/nlu_heldout.yml) and
 two written by someone who never saw it, typed (nlu_independent.yml) and voice transcripts
 (nlu_voice.yml). The floors are the figures bin/evaluate measured, less a margin for
-retraining noise (about a point), so that a real regression breaks them."""
+retraining noise, so that a real regression breaks them."""
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import classification_report, f1_score
@@ -14,11 +14,13 @@ from launcher import ROOT
 
 pytestmark = pytest.mark.server
 
-# bin/evaluate measured macro-F1 0.929 held-out, 0.902 typed, 0.926 voice; entity F1 0.877
-# held-out, 0.880 typed (README, "Measured NLU quality"). A point and a half below each.
-MIN_MACRO_F1 = {"held-out": 0.91, "independent typed": 0.885, "voice-style": 0.91}
-MIN_ENTITY_F1 = {"held-out": 0.86, "independent typed": 0.865}
-# Typos and filler around the request cost the independent typed set 2.2 and 2.9 points there.
+# bin/evaluate measured, on two trainings of the same pipeline a few examples apart: macro-F1
+# 0.929 / 0.923 held-out, 0.902 / 0.889 typed, 0.926 / 0.925 voice; entity F1 0.877 / 0.874
+# held-out, 0.880 / 0.878 typed (README, "Measured NLU quality"). Retraining moves the typed
+# set by over a point, so the floors sit about two points below the lower figure.
+MIN_MACRO_F1 = {"held-out": 0.90, "independent typed": 0.87, "voice-style": 0.90}
+MIN_ENTITY_F1 = {"held-out": 0.85, "independent typed": 0.86}
+# Typos and filler around the request cost the independent typed set 2.1-2.9 points there.
 MAX_DROP_ON_A_COPY = 0.04
 
 
