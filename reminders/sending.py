@@ -63,6 +63,10 @@ class RasaConversations:
             raise SendFailed("rasa_unavailable") from error
         tracker = response.json()
         latest = tracker.get("latest_event_time")
+        # Reading a tracker opens a session (session-start events stamped now): a session in
+        # which nobody has written yet is not a conversation in progress.
+        if not ((tracker.get("latest_message") or {}).get("text") or tracker.get("latest_input_channel")):
+            latest = None
         return (datetime.fromtimestamp(latest, CHINA) if latest else None), bool(tracker.get("paused"))
 
     def trigger(self, conversation_id: str, intent: str, entities: Dict[str, Any]) -> List[Dict[str, Any]]:
