@@ -15,24 +15,12 @@ from actions.consequence_answers import answer_consequences
 from actions.follow_ups import TOPIC_SLOT, topic_after_answer
 from actions.identity import NEEDS_IDENTITY, block_response, is_locked
 from actions.money import format_rate, format_yuan
-from actions.policy import Policy, load_policy, loan_daily_penalty
+from actions.policy import Policy, load_policy, loan_daily_penalty, policy_values
 from actions.router import RequestMessage
 from actions.what_if_answers import answer_what_if
 from loandb.session import session_scope
 
 logger = logging.getLogger(__name__)
-
-
-def policy_values(policy: Policy) -> Dict[str, Any]:
-    """The policy's figures as the responses print them."""
-    return {
-        "grace_days": policy.grace_period_days,
-        "day_count_basis": policy.loan_day_count_basis,
-        "penalty_multiplier": f"{policy.loan_penalty_multiplier.normalize():f}",
-        "card_daily_rate": format_rate(policy.card_daily_interest_rate),
-        "card_late_fee_rate": format_rate(policy.card_late_fee_rate),
-        "retention_years": policy.record_retention_years,
-    }
 
 
 def loan_values(loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:

@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.account_snapshot import LoanSnapshot
 from actions.base import BankAction
 from actions.clock import format_day, today_in_china
-from actions.money import format_rate, format_yuan
+from actions.money import format_yuan
 from actions.options import GENERAL, options_for
-from actions.policy import Policy, load_policy
+from actions.policy import Policy, load_policy, policy_values
 from actions.request_forms import verified_loans
 
 logger = logging.getLogger(__name__)
@@ -63,12 +63,7 @@ def why_values(topic: str, loans: List[LoanSnapshot], policy: Policy) -> Dict[st
     overdue = [loan for loan in loans if loan.is_overdue] or loans
     loan = next((lo for lo in overdue if not lo.is_card), overdue[0]) if overdue else None
     values: Dict[str, Any] = {
-        "grace_days": policy.grace_period_days,
-        "day_count_basis": policy.loan_day_count_basis,
-        "penalty_multiplier": f"{policy.loan_penalty_multiplier.normalize():f}",
-        "card_daily_rate": format_rate(policy.card_daily_interest_rate),
-        "card_late_fee_rate": format_rate(policy.card_late_fee_rate),
-        "retention_years": policy.record_retention_years,
+        **policy_values(policy),
         "cooldown_months": policy.deferral_cooldown_months,
         "max_days": policy.waiver_max_days_overdue if topic.startswith("waiver") else policy.deferral_max_days_overdue,
         "clean_months": policy.waiver_clean_history_months,

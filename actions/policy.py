@@ -9,12 +9,12 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import yaml
 
 from actions.identity_rules import IdentityRules
-from actions.money import to_cents
+from actions.money import format_rate, to_cents
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy.yml"
 
@@ -214,3 +214,15 @@ def within_quiet_hours(moment_time: time, rules: ReminderRules) -> bool:
     if rules.quiet_start <= rules.quiet_end:
         return rules.quiet_start <= moment_time < rules.quiet_end
     return moment_time >= rules.quiet_start or moment_time < rules.quiet_end  # across midnight
+
+
+def policy_values(policy: Policy) -> Dict[str, Any]:
+    """The policy's figures as the responses print them."""
+    return {
+        "grace_days": policy.grace_period_days,
+        "day_count_basis": policy.loan_day_count_basis,
+        "penalty_multiplier": f"{policy.loan_penalty_multiplier.normalize():f}",
+        "card_daily_rate": format_rate(policy.card_daily_interest_rate),
+        "card_late_fee_rate": format_rate(policy.card_late_fee_rate),
+        "retention_years": policy.record_retention_years,
+    }

@@ -9,21 +9,16 @@ payloads need no reading (data/rules/satisfaction.yml); the handoff triggers alw
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Optional
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.handoff_triggers import message_trigger, recent_user_messages
 from actions.satisfaction_replies import nothing_to_add, rating_in
+from dialogue.context_rule_policy import ContextRulePolicy
 
 READ_SATISFACTION = "action_read_satisfaction"
 STAGE_SLOT = "satisfaction_stage"
@@ -67,28 +62,10 @@ def reads_satisfaction(tracker: DialogueStateTracker) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class SatisfactionPolicy(Policy):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 7}  # above RulePolicy (6); it stands aside when a handoff trigger fires
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 execution_context: ExecutionContext, featurizer=None) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        with self._model_storage.write_to(self._resource):
-            pass  # nothing to learn: what counts as a rating is in actions/satisfaction_replies.py
-        return self._resource
-
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: Optional[Dict[Text, Any]] = None,
-                                     **kwargs: Any) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        if READ_SATISFACTION not in domain.action_names_or_texts:
-            return self._prediction(probabilities)
+class SatisfactionPolicy(ContextRulePolicy):
+    def next_action(self, tracker: DialogueStateTracker) -> Optional[str]:
         if tracker.latest_action_name == READ_SATISFACTION:
-            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
-        elif tracker.latest_action_name == ACTION_LISTEN_NAME and reads_satisfaction(tracker):
-            probabilities[domain.index_for_action(READ_SATISFACTION)] = 1.0
-        return self._prediction(probabilities)
+            return ACTION_LISTEN_NAME
+        if tracker.latest_action_name == ACTION_LISTEN_NAME and reads_satisfaction(tracker):
+            return READ_SATISFACTION
+        return None

@@ -98,7 +98,7 @@ def ensure_schema(base_url: str, schema: str) -> None:
 class Service:
     """One process of the set-up, which can be killed and started again on its port."""
 
-    def __init__(self, name: str, command: List[str], env: Dict[str, str], health_url: str,
+    def __init__(self, name: str, command: List[str], env: Dict[str, str], health_url: Optional[str],
                  log_path: Path, startup_timeout: float) -> None:
         self.name, self.command, self.env = name, command, env
         self.health_url, self.log_path, self.startup_timeout = health_url, log_path, startup_timeout
@@ -115,7 +115,8 @@ class Service:
                                             stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_up(self) -> None:
-        wait_until_up(self.health_url, self.process, self.startup_timeout)
+        if self.health_url:  # a background job (the scheduler) has no page to ask
+            wait_until_up(self.health_url, self.process, self.startup_timeout)
 
     def kill(self) -> None:
         """As a crash would: no clean-up."""
@@ -285,13 +286,19 @@ def main(argv: Optional[List[str]] = None) -> None:
     setup = ProductionSetup(settings)
     print(f"==> starting {len(setup.rasa_instances)} Rasa instances and {len(setup.action_servers)} action "
           f"servers behind nginx (about a minute); logs in {args.work_dir / 'logs'}")
+    # Reminders and the retention rules (policy.yml), as bin/run runs them; not part of
+    # ProductionSetup, whose tests must not see reminders arrive in their conversations.
+    scheduler = Service("scheduler", [sys.executable, "-m", "reminders.scheduler"],
+                        {**setup.env, "RASA_URL": setup.api_url}, None,
+                        args.work_dir / "logs" / "scheduler.log", 0)
     try:
         setup.start()
+        scheduler.start()
         print_urls(setup)
         while True:
             time.sleep(5)
             # Like a supervisor: the others serve on while a crashed process starts again.
-            for service in setup.services:
+            for service in [*setup.services, scheduler]:
                 if not service.running:
                     print(f"==> {service.name} exited with {service.process.returncode}, starting it again "
                           f"(log: {service.log_path})")
@@ -302,6 +309,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
         print("==> stopping")
+        scheduler.stop()
         setup.stop()
 
 
@@ -317,6 +325,7 @@ def print_urls(setup: ProductionSetup) -> None:
     WeChat webhook     {setup.rasa_url}/webhooks/wechat/webhook
     web chat page      {setup.console_url}/ (its socket: {setup.rasa_url})
     agent console      {setup.console_url}/agent/
+    reminders          the scheduler (log: {setup.settings.work_dir / 'logs' / 'scheduler.log'})
     Rasa instances     {', '.join(setup.instance_urls)}
     action servers     {action_servers} (nginx: {ports.actions})""", flush=True)
 
