@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 
 from actions.clock import CHINA, as_china, now_in_china
 from actions.policy import Policy, load_policy
+from console.identity_locks import failure_counts
 from console.pages import SUPERVISOR, render
 from console.reviews import REVIEW_WORDS
 from console.tickets import CHANNEL_WORDS, REASON_WORDS
 from loandb.models import Agent, Customer, HandoffTicket, Payment, ServiceRequest
+from loandb import identity_store
 from loandb.session import session_scope
 from loandb.satisfaction import SCORES, ratings_per_agent, ratings_per_day
 from loandb.ticket_reviews import reviews_per_agent
@@ -189,6 +191,8 @@ def dashboard(session: Session, today: date, now: Optional[datetime] = None) -> 
                     for row in reviews_per_agent(session, _start(today - timedelta(days=REVIEW_DAYS - 1)))],
         "review_words": list(REVIEW_WORDS.values()),
         # Customers' own ratings (满意度), per day beside the complaints, and per agent for handed-back tickets.
+        # Failed identity checks across every channel: a spike is someone guessing (issue 13).
+        "identity": {**failure_counts(session), "locked": len(identity_store.active_locks(session, now))},
         "satisfaction": {**ratings_per_day(session, _start(days[0]), days), "scores": list(SCORES),
                          "per_agent": ratings_per_agent(session, _start(today - timedelta(days=REVIEW_DAYS - 1)))},
     }

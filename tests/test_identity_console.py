@@ -75,3 +75,20 @@ def test_an_agent_lifts_a_lock_after_a_call_and_it_is_audited(console):
         assert [(a.agent_id, a.customer_id) for a in audit][-1] == (agent_id, lock.customer_id)
     again = console.post(f"/agent/identity-locks/{lock_id}/lift", data={"csrf": token, "confirm": "yes"})
     assert again.status_code == 404
+
+
+def test_a_spike_of_failed_checks_shows_on_the_dashboard(console):
+    from actions.policy import load_policy
+    from loandb import identity_store
+
+    log_in(console)
+    calm = console.get("/agent/dashboard").text
+    assert 'id="identity-failures"' in calm and "异常增多" not in calm
+    rules = load_policy().identity
+    now = now_in_china()
+    with session_scope() as session:
+        for n in range(rules.alert_failures_per_hour):  # one guess each from many conversations
+            identity_store.record_failure(session, "digits", [], [f"conversation:guess-{n}"], now, rules)
+    page = console.get("/agent/dashboard").text
+    assert "异常增多" in page
+    assert re.search(r"近 1 小时 <b>(\d+)</b>", page).group(1) == str(rules.alert_failures_per_hour)
