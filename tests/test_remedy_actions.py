@@ -194,7 +194,9 @@ async def test_partial_promise_states_the_shortfall():
     slots = as_customer("李娜", chosen_loan_id=loan_id("李娜"), promise_date=promised,
                         promise_amount="2000.00", confirmation=True)
     messages, _ = await run(ActionSubmitPromise(), make_tracker("确认", "affirm", slots))
-    assert responses(messages) == ["utter_promise_saved", "utter_promise_shortfall", "utter_charges_accrue_until_paid"]
+    # A finished request ends with the satisfaction question (满意度), asked once.
+    assert responses(messages) == ["utter_promise_saved", "utter_promise_shortfall", "utter_charges_accrue_until_paid",
+                                   "utter_ask_satisfaction"]
     assert messages[1]["shortfall"] == "193.83元"
     [stored] = requests_of("李娜", "promise_to_pay")
     assert (stored.amount, stored.target_date.isoformat()) == (Decimal("2000.00"), promised)
