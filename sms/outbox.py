@@ -7,9 +7,9 @@ test): the code can be read from the file, ``var/sms-outbox.jsonl`` unless
 import json
 import os
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 
+from actions.clock import now_in_china
 from sms import SmsMessage
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "var" / "sms-outbox.jsonl"
@@ -26,7 +26,7 @@ class OutboxGateway:
 
     def send(self, message: SmsMessage) -> None:
         line = json.dumps({"phone": message.phone, "text": message.text,
-                           "sent_at": datetime.now(timezone.utc).isoformat()}, ensure_ascii=False)
+                           "sent_at": now_in_china().isoformat()}, ensure_ascii=False)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One write of a whole line, under a lock and in append mode: lines never interleave.
         with _write_lock, open(self.path, "a", encoding="utf-8") as handle:

@@ -32,6 +32,7 @@ def test_the_outbox_appends_one_json_line_per_message(tmp_path, monkeypatch):
     assert [(line["phone"], line["text"]) for line in lines] == [("13800138866", "验证码123456"),
                                                                   ("13912345521", "验证码654321")]
     assert all(set(line) == {"phone", "text", "sent_at"} for line in lines)
+    assert all(line["sent_at"].endswith("+08:00") for line in lines)  # China time, as every date we write
 
 
 def test_tencent_sends_the_template_with_the_code_through_the_official_sdk(monkeypatch):
