@@ -278,8 +278,10 @@ class WeChatInput(InputChannel):
 
 
 def message_key(message) -> str:
-    """What tells one WeChat message from another: its MsgId (events: sender and CreateTime)."""
-    return str(getattr(message, "id", None) or f"{message.source}:{message.create_time}")
+    """What tells one WeChat message from another: its sender with its MsgId (events: with
+    CreateTime). The sender is part of it so that no id, however it came about, can hand one
+    customer the reply kept for another."""
+    return f"{message.source}:{getattr(message, 'id', None) or message.create_time}"
 
 
 def fresh_timestamp(timestamp: str, now: float = None) -> bool:

@@ -31,7 +31,7 @@ def signature(timestamp: str, nonce: str, token: str = WECHAT_TOKEN) -> str:
 
 
 def message_xml(openid: str, content: str = "", msg_type: str = "text", extra: str = "", msg_id=None) -> str:
-    msg_id = msg_id or int(time.time() * 1000) + hash(content) % 1000
+    msg_id = msg_id or uuid.uuid4().int >> 65  # unique, as WeChat's 64-bit MsgIds are
     body = f"<Content><![CDATA[{content}]]></Content>" if msg_type == "text" else ""
     return (f"<xml><ToUserName><![CDATA[gh_bank]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
             f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>{body}{extra}"
