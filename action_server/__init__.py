@@ -10,17 +10,16 @@ it listens on ``ACTION_SERVER_HOST`` (127.0.0.1 unless told otherwise), and ever
 """
 import hmac
 import logging
-import os
 from typing import Optional
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
+from settings import current
 
 logger = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "ACTION_SERVER_TOKEN"
-HOST_VARIABLE = "ACTION_SERVER_HOST"
 OPEN_PATHS = frozenset({"/health"})  # probes; it says nothing but "ok"
 
 
@@ -54,7 +53,7 @@ def require_token(app: Sanic, token: str) -> Sanic:
 
 def build_app(actions_package: str = "actions", token: Optional[str] = None) -> Sanic:
     """rasa-sdk's app for ``actions_package``, behind the shared-secret check."""
-    token = token if token is not None else os.environ.get(TOKEN_VARIABLE, "")
+    token = token if token is not None else current().action_server_token
     if not token:
         raise MissingToken(f"{TOKEN_VARIABLE} is not set: the action server refuses to start without it")
     # No CORS: only the Rasa server calls it, never a browser.

@@ -1,20 +1,20 @@
 """``python -m action_server [--host H] [--port P] [--actions actions]``: see the package docstring."""
 import argparse
 import logging
-import os
 
 from rasa_sdk.plugin import plugin_manager
 
-from action_server import HOST_VARIABLE, build_app
+from action_server import build_app
+from settings import current
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the action server (shared secret required).")
-    parser.add_argument("--host", default=os.environ.get(HOST_VARIABLE) or "127.0.0.1")
+    parser.add_argument("--host", default=current().action_server_host)
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args()
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+    logging.basicConfig(level=current().log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = build_app(args.actions)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)

@@ -8,14 +8,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot, customer_snapshot
+from loandb.snapshots import customer_snapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction, hand_over
-from actions.clock import format_day, today_in_china
+from overdue.clock import format_day, today_in_china
 from actions.consequence_answers import answer_consequences
 from actions.follow_ups import TOPIC_SLOT, topic_after_answer
 from actions.identity import NEEDS_IDENTITY, block_response, is_locked
-from actions.money import format_rate, format_yuan
-from actions.policy import Policy, load_policy, loan_daily_penalty, policy_values
+from overdue.money import format_rate, format_yuan
+from overdue.bank_rules import BankRules, load_bank_rules, loan_daily_penalty, policy_values
 from actions.router import RequestMessage
 from actions.what_if_answers import answer_what_if
 from loandb.session import session_scope
@@ -23,7 +24,7 @@ from loandb.session import session_scope
 logger = logging.getLogger(__name__)
 
 
-def loan_values(loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+def loan_values(loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
     """One loan's figures as the responses print them."""
     values = {
         "product_name": loan.product_name,
@@ -49,7 +50,7 @@ def loan_values(loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
     return {**policy_values(policy), **values}
 
 
-def answer_overdue_status(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: Policy) -> None:
+def answer_overdue_status(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: BankRules) -> None:
     overdue = [loan for loan in loans if loan.is_overdue]
     if not overdue:
         dispatcher.utter_message(response="utter_no_overdue")
@@ -62,7 +63,7 @@ def answer_overdue_status(dispatcher: CollectingDispatcher, loans: List[LoanSnap
     dispatcher.utter_message(response="utter_overdue_next_steps")
 
 
-def answer_penalty(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: Policy) -> None:
+def answer_penalty(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: BankRules) -> None:
     overdue = [loan for loan in loans if loan.is_overdue]
     if not overdue:
         dispatcher.utter_message(response="utter_no_overdue")
@@ -74,7 +75,7 @@ def answer_penalty(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], 
             dispatcher.utter_message(response="utter_penalty_card" if loan.is_card else "utter_penalty_loan", **values)
 
 
-def answer_credit_impact(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: Policy) -> None:
+def answer_credit_impact(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: BankRules) -> None:
     overdue = [loan for loan in loans if loan.is_overdue]
     if not overdue:
         dispatcher.utter_message(response="utter_credit_clean")
@@ -86,13 +87,13 @@ def answer_credit_impact(dispatcher: CollectingDispatcher, loans: List[LoanSnaps
     dispatcher.utter_message(response="utter_credit_repair_warning")
 
 
-def answer_repayment_method(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: Policy) -> None:
+def answer_repayment_method(dispatcher: CollectingDispatcher, loans: List[LoanSnapshot], policy: BankRules) -> None:
     dispatcher.utter_message(response="utter_repayment_channels", channels="、".join(policy.repayment_channels))
     for loan in loans:
         dispatcher.utter_message(response="utter_repayment_account", **loan_values(loan, policy))
 
 
-PERSONAL_ANSWERS: Dict[str, Callable[[CollectingDispatcher, List[LoanSnapshot], Policy], None]] = {
+PERSONAL_ANSWERS: Dict[str, Callable[[CollectingDispatcher, List[LoanSnapshot], BankRules], None]] = {
     "ask_overdue_status": answer_overdue_status,
     "ask_penalty": answer_penalty,
     "ask_credit_impact": answer_credit_impact,
@@ -109,7 +110,7 @@ QUESTIONS_IN_CONTEXT: Dict[str, Callable[..., List[Dict[Text, Any]]]] = {
 
 
 def answer_without_identity(
-    dispatcher: CollectingDispatcher, request: Optional[str], policy: Policy, invite: bool
+    dispatcher: CollectingDispatcher, request: Optional[str], policy: BankRules, invite: bool
 ) -> None:
     """The general rule, for a customer who is not (or cannot be) verified."""
     if request == "ask_penalty":
@@ -132,7 +133,7 @@ class ActionAnswerAccount(BankAction):
         return "action_answer_account"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        policy = load_policy()
+        policy = load_bank_rules()
         request = tracker.get_slot("pending_request")
         if not tracker.get_slot("verified"):
             locked = is_locked(tracker)

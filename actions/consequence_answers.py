@@ -1,4 +1,4 @@
-"""Answers "what happens if I do not pay" from the knowledge file (actions/consequences.py):
+"""Answers "what happens if I do not pay" from the knowledge file (overdue/consequences.py):
 the general rule with its source before the identity check, the customer's own stage after
 it, and always what they can do now. Collection that breaks the rules, described by the
 customer, is a complaint: a person takes it, with priority."""
@@ -7,16 +7,16 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import hand_over
-from actions.clock import today_in_china
-from actions.consequences import answer, describes_misconduct, load_knowledge
+from overdue.clock import today_in_china
+from overdue.consequences import answer, describes_misconduct, load_knowledge
 from actions.follow_ups import offer_options
-from actions.policy import Policy
+from overdue.bank_rules import BankRules
 
 
 def answer_consequences(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],
-                        text: str, loans: Optional[List[LoanSnapshot]], policy: Policy) -> List[Dict[Text, Any]]:
+                        text: str, loans: Optional[List[LoanSnapshot]], policy: BankRules) -> List[Dict[Text, Any]]:
     """``loans`` None: not verified (the general rule only, no account fact)."""
     if describes_misconduct(text):
         dispatcher.utter_message(response="utter_consequences_misconduct")

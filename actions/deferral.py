@@ -7,13 +7,13 @@ from typing import Any, Dict, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction
-from actions.clock import today_in_china
+from overdue.clock import today_in_china
 from actions.loan_choice import choose_loan
-from actions.parsing import parse_count
-from actions.policy import Policy, load_policy
-from actions.remedies import deferral_decision
+from overdue.parsing import parse_count
+from overdue.bank_rules import BankRules, load_bank_rules
+from overdue.remedies import deferral_decision
 from actions.request_forms import (
     BadAnswer,
     ConfirmationAsk,
@@ -33,7 +33,7 @@ def extract_months(text: str, low: int, high: int) -> int:
     return months
 
 
-def extract_reason(tracker: Tracker, text: str, policy: Policy) -> str:
+def extract_reason(tracker: Tracker, text: str, policy: BankRules) -> str:
     entity = next(tracker.get_latest_entity_values("hardship_reason"), None)
     reason = (entity or text).strip()
     if len(reason) < 2 or not any(char.isalpha() for char in reason):
@@ -41,7 +41,7 @@ def extract_reason(tracker: Tracker, text: str, policy: Policy) -> str:
     return reason[:200]
 
 
-def choose_deferrable_loan(tracker: Tracker, text: str, policy: Policy) -> int:
+def choose_deferrable_loan(tracker: Tracker, text: str, policy: BankRules) -> int:
     loans = verified_loans(tracker, policy)
     loan_id = choose_loan(tracker, text, loans)
     loan = next(loan for loan in loans if loan.loan_id == loan_id)
@@ -71,7 +71,7 @@ class ActionAskDeferralMonths(BankAction):
         return "action_ask_deferral_months"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        policy = load_policy()
+        policy = load_bank_rules()
         months = range(policy.deferral_min_months, policy.deferral_max_months + 1)
         dispatcher.utter_message(
             response="utter_ask_deferral_months",
@@ -86,7 +86,7 @@ class ActionAskDeferralConfirmation(ConfirmationAsk):
     form = "deferral_form"
     response = "utter_deferral_summary"
 
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         return {"months": int(tracker.get_slot("deferral_months")), "reason": tracker.get_slot("deferral_reason")}
 
 
@@ -96,7 +96,7 @@ class ActionSubmitDeferral(RequestSubmitter):
     def name(self) -> Text:
         return "action_submit_deferral"
 
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         return {"months": int(tracker.get_slot("deferral_months")), "reason": tracker.get_slot("deferral_reason")}
 
     def confirm(self, dispatcher, reference, fields, loan, policy) -> None:

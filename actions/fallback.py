@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BankAction
-from actions.handoff_triggers import not_understood_twice, recent_user_messages
+from overdue.handoff_triggers import not_understood_twice, recent_user_messages
 
 
 class ActionHandleFallback(BankAction):

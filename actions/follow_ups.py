@@ -8,12 +8,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction
-from actions.clock import format_day, today_in_china
-from actions.money import format_yuan
-from actions.options import GENERAL, options_for
-from actions.policy import Policy, load_policy, policy_values
+from overdue.clock import format_day, today_in_china
+from overdue.money import format_yuan
+from overdue.options import GENERAL, options_for
+from overdue.bank_rules import BankRules, load_bank_rules, policy_values
 from actions.request_forms import verified_loans
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def option_buttons(options: List[str], domain: Dict[Text, Any]) -> List[Dict[str
 
 
 def offer_options(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],
-                  policy: Policy) -> None:
+                  policy: BankRules) -> None:
     """This customer's options as quick replies; the general ones before the identity check."""
     if not tracker.get_slot("verified"):
         dispatcher.utter_message(response="utter_options_intro_general",
@@ -59,7 +59,7 @@ def offer_options(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Di
                              buttons=option_buttons(options_for(loans, today_in_china(), policy), domain))
 
 
-def why_values(topic: str, loans: List[LoanSnapshot], policy: Policy) -> Dict[str, Any]:
+def why_values(topic: str, loans: List[LoanSnapshot], policy: BankRules) -> Dict[str, Any]:
     overdue = [loan for loan in loans if loan.is_overdue] or loans
     loan = next((lo for lo in overdue if not lo.is_card), overdue[0]) if overdue else None
     values: Dict[str, Any] = {
@@ -82,7 +82,7 @@ class ActionExplainWhy(BankAction):
         return "action_explain_why"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        policy = load_policy()
+        policy = load_bank_rules()
         topic = tracker.get_slot(TOPIC_SLOT)
         response = f"utter_why_{topic}"
         if not topic or response not in domain.get("responses", {}):
@@ -102,5 +102,5 @@ class ActionOfferOptions(BankAction):
         return "action_offer_options"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        offer_options(dispatcher, tracker, domain, load_policy())
+        offer_options(dispatcher, tracker, domain, load_bank_rules())
         return []

@@ -10,13 +10,13 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
-from actions.account_snapshot import customer_snapshot
+from loandb.snapshots import customer_snapshot
 from actions.base import BankAction
-from actions.clock import now_in_china, today_in_china
-from actions.handoff_triggers import SELF_HARM, message_trigger, recent_user_messages
-from actions.masking import mask_numbers
-from actions.money import format_yuan
-from actions.policy import Policy, load_policy, within_service_hours
+from overdue.clock import now_in_china, today_in_china
+from overdue.handoff_triggers import SELF_HARM, message_trigger, recent_user_messages
+from overdue.masking import mask_numbers
+from overdue.money import format_yuan
+from overdue.bank_rules import BankRules, load_bank_rules, within_service_hours
 from actions.satisfaction import ask_for_rating
 from loandb.models import Agent, HandoffTicket, ServiceRequest
 from loandb.session import session_scope
@@ -39,7 +39,7 @@ def handoff_reason(tracker: Tracker) -> str:
     return INTENT_REASONS.get(intent, "customer_request")
 
 
-def summary(tracker: Tracker, customer_id: Optional[int], policy: Policy, session) -> Dict[str, Any]:
+def summary(tracker: Tracker, customer_id: Optional[int], policy: BankRules, session) -> Dict[str, Any]:
     """What the agent reads first: the customer's words, the bot's answers, the loans, the requests."""
     asked = [mask_numbers(m.get("text") or "") for m in recent_user_messages(tracker.events, limit=6)]
     answered = [mask_numbers(e.get("text") or "") for e in tracker.events if e.get("event") == "bot"][-4:]
@@ -57,7 +57,7 @@ def summary(tracker: Tracker, customer_id: Optional[int], policy: Policy, sessio
             "verified": bool(customer_id)}
 
 
-def agents_present(session, now: datetime, policy: Policy) -> int:
+def agents_present(session, now: datetime, policy: BankRules) -> int:
     since = now - timedelta(minutes=policy.agent_present_minutes)
     return session.execute(select(func.count(Agent.id)).where(Agent.last_seen_at >= since)).scalar_one()
 
@@ -67,7 +67,7 @@ class ActionHandoff(BankAction):
         return "action_handoff"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        policy = load_policy()
+        policy = load_bank_rules()
         now = now_in_china()
         reason = handoff_reason(tracker)
         customer_id = tracker.get_slot("customer_id") if tracker.get_slot("verified") else None

@@ -20,16 +20,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BankAction
-from actions.clock import now_in_china
-from actions.identity_digits import find_identity_digits
-from actions.identity_rules import IdentityRules, phone_tail
-from actions.policy import load_policy
+from overdue.clock import now_in_china
+from overdue.identity_digits import find_identity_digits
+from overdue.identity_rules import IdentityRules, phone_tail
+from overdue.bank_rules import load_bank_rules
 from actions.request_forms import ANSWER_INTENTS
 from loandb import identity_store as store
 from loandb.models import Customer
 from loandb.queries import customer_by_id, customers_by_identity
 from loandb.session import session_scope
-from reminders.store import remember_conversation
+from loandb.reminder_store import remember_conversation
 from sms import SmsError, SmsMessage, gateway_from_env
 
 logger = logging.getLogger(__name__)
@@ -87,10 +87,10 @@ def is_locked(tracker: Tracker) -> bool:
     locked customer, a blocked source, or no way to send the code."""
     if tracker.get_slot("identity_blocked"):
         return True
-    if (tracker.get_slot("identity_failures") or 0) >= load_policy().identity_max_attempts:
+    if (tracker.get_slot("identity_failures") or 0) >= load_bank_rules().identity_max_attempts:
         return True
     with session_scope() as session:
-        return store.blocked_source(session, sources(tracker), now_in_china(), load_policy().identity)
+        return store.blocked_source(session, sources(tracker), now_in_china(), load_bank_rules().identity)
 
 
 def block_response(tracker: Tracker) -> str:
@@ -216,7 +216,7 @@ class ActionAskOtpCode(BankAction):
         return "action_ask_otp_code"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        rules = load_policy().identity
+        rules = load_bank_rules().identity
         response = "utter_ask_otp_code" if _code_sent_this_turn(tracker) else "utter_ask_otp_code_again"
         dispatcher.utter_message(response=response, phone_tail=tracker.get_slot("phone_last4") or "",
                                  minutes=rules.code_valid_minutes, digits=rules.code_digits)
@@ -241,7 +241,7 @@ class ValidateIdentityForm(BankAction):
         if tracker.latest_action_name != "action_listen" and intent != "inform":
             # The form is opening on the request itself (我下周五还3000): its numbers are not digits of identity.
             return []
-        rules = load_policy().identity
+        rules = load_bank_rules().identity
         with session_scope() as session:
             if store.blocked_source(session, sources(tracker), now_in_china(), rules):
                 logger.warning("conversation %s: identity source blocked after repeated failures", tracker.sender_id)
@@ -289,7 +289,7 @@ class ValidateIdentityForm(BankAction):
         outcome = store.record_failure(session, "digits", store.customers_with_tails(session, tails),
                                        sources(tracker), now, rules)
         failures = int(tracker.get_slot("identity_failures") or 0) + 1
-        limit = load_policy().identity_max_attempts
+        limit = load_bank_rules().identity_max_attempts
         logger.info("conversation %s failed identity check %d of %d", tracker.sender_id, failures, limit)
         events = [SlotSet("identity_failures", failures), SlotSet("id_last4", None), SlotSet("phone_last4", None)]
         if outcome.source_blocked:

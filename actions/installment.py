@@ -8,13 +8,13 @@ from typing import Any, Dict, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction
 from actions.loan_choice import choose_loan
-from actions.money import format_rate, format_yuan
-from actions.parsing import parse_amount, parse_count
-from actions.policy import Policy, load_policy
-from actions.remedies import card_installment_options
+from overdue.money import format_rate, format_yuan
+from overdue.parsing import parse_amount, parse_count
+from overdue.bank_rules import BankRules, load_bank_rules
+from overdue.remedies import card_installment_options
 from actions.request_forms import (
     BadAnswer,
     ConfirmationAsk,
@@ -26,16 +26,16 @@ from actions.request_forms import (
 )
 
 
-def option_for(loan: LoanSnapshot, months: int, policy: Policy):
+def option_for(loan: LoanSnapshot, months: int, policy: BankRules):
     return next(o for o in card_installment_options(loan.overdue_amount, policy) if o.months == months)
 
 
-def choose_card(tracker: Tracker, text: str, policy: Policy) -> int:
+def choose_card(tracker: Tracker, text: str, policy: BankRules) -> int:
     loans = [loan for loan in verified_loans(tracker, policy) if loan.is_card]
     return choose_loan(tracker, text, loans)
 
 
-def choose_term(tracker: Tracker, text: str, policy: Policy) -> int:
+def choose_term(tracker: Tracker, text: str, policy: BankRules) -> int:
     normalized = unicodedata.normalize("NFKC", text)
     for span in re.findall(r"[0-9]+|[一二两三四五六七八九十]+", normalized):
         months = parse_count(span)
@@ -44,12 +44,12 @@ def choose_term(tracker: Tracker, text: str, policy: Policy) -> int:
     raise BadAnswer("utter_installment_term_expected", terms="、".join(map(str, policy.card_installment_terms)))
 
 
-def choose_plan_loan(tracker: Tracker, text: str, policy: Policy) -> int:
+def choose_plan_loan(tracker: Tracker, text: str, policy: BankRules) -> int:
     loans = [loan for loan in verified_loans(tracker, policy) if not loan.is_card]
     return choose_loan(tracker, text, loans)
 
 
-def extract_affordable(tracker: Tracker, text: str, policy: Policy) -> str:
+def extract_affordable(tracker: Tracker, text: str, policy: BankRules) -> str:
     amount = parse_amount(text)
     if amount is None or amount <= 0:
         raise BadAnswer("utter_affordable_amount_expected")
@@ -87,7 +87,7 @@ class ActionAskInstallmentTerm(BankAction):
         return "action_ask_installment_term"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        policy = load_policy()
+        policy = load_bank_rules()
         loan = chosen_loan(tracker, policy)
         title = domain["responses"]["utter_installment_option"][0]["text"]
         buttons = [
@@ -112,7 +112,7 @@ class ActionAskCardInstallmentConfirmation(ConfirmationAsk):
     form = "card_installment_form"
     response = "utter_card_installment_summary"
 
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         option = option_for(loan, int(tracker.get_slot("installment_term")), policy)
         return {"balance": format_yuan(loan.overdue_amount), "months": option.months,
                 "monthly_payment": format_yuan(option.monthly_payment), "total_fee": format_yuan(option.total_fee)}
@@ -122,7 +122,7 @@ class ActionAskNegotiatedPlanConfirmation(ConfirmationAsk):
     form = "negotiated_plan_form"
     response = "utter_negotiated_plan_summary"
 
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         return {"affordable_amount": format_yuan(Decimal(tracker.get_slot("affordable_amount")))}
 
 
@@ -133,7 +133,7 @@ class ActionSubmitCardInstallment(RequestSubmitter):
     def name(self) -> Text:
         return "action_submit_card_installment"
 
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         option = option_for(loan, int(tracker.get_slot("installment_term")), policy)
         return {"months": option.months, "amount": loan.overdue_amount,
                 "monthly_payment": option.monthly_payment, "total_fee": option.total_fee}
@@ -152,7 +152,7 @@ class ActionSubmitNegotiatedPlan(RequestSubmitter):
     def name(self) -> Text:
         return "action_submit_negotiated_plan"
 
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         return {"amount": Decimal(tracker.get_slot("affordable_amount"))}
 
     def confirm(self, dispatcher, reference, fields, loan, policy) -> None:

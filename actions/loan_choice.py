@@ -6,9 +6,9 @@ from typing import Any, Dict, Iterable, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction
-from actions.policy import load_policy
+from overdue.bank_rules import load_bank_rules
 from actions.request_forms import BadAnswer, verified_loans
 
 
@@ -40,7 +40,7 @@ class ActionAskChosenLoan(BankAction):
         return "action_ask_chosen_loan_id"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        loans = verified_loans(tracker, load_policy())
+        loans = verified_loans(tracker, load_bank_rules())
         buttons = [
             {"title": f"{loan.product_name} 尾号{loan.account_tail}", "payload": f"尾号{loan.account_tail}"}
             for loan in loans

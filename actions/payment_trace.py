@@ -6,19 +6,19 @@ from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker
 
-from actions.account_snapshot import LoanSnapshot
-from actions.clock import today_in_china
+from overdue.account_snapshot import LoanSnapshot
+from overdue.clock import today_in_china
 from actions.loan_choice import choose_loan
-from actions.money import format_yuan
-from actions.parsing import parse_amount, parse_date
-from actions.policy import Policy
+from overdue.money import format_yuan
+from overdue.parsing import parse_amount, parse_date
+from overdue.bank_rules import BankRules
 from actions.promise import entity_or_text
 from actions.request_forms import BadAnswer, RequestFormValidator, RequestSubmitter, verified_loans
 
 CHANNEL_WORDS = ("手机银行", "app", "微信", "支付宝", "柜台", "网点", "转账", "自动扣款", "atm", "云闪付", "银行卡")
 
 
-def paid_on(tracker: Tracker, text: str, policy: Policy) -> str:
+def paid_on(tracker: Tracker, text: str, policy: BankRules) -> str:
     today = today_in_china()
     day = parse_date(entity_or_text(tracker, "date", text), today)
     if day is None or day > today:
@@ -26,14 +26,14 @@ def paid_on(tracker: Tracker, text: str, policy: Policy) -> str:
     return day.isoformat()
 
 
-def paid_amount(tracker: Tracker, text: str, policy: Policy) -> str:
+def paid_amount(tracker: Tracker, text: str, policy: BankRules) -> str:
     amount = parse_amount(entity_or_text(tracker, "amount", text))
     if amount is None or amount <= 0:
         raise BadAnswer("utter_payment_amount_expected")
     return str(amount)
 
 
-def paid_through(tracker: Tracker, text: str, policy: Policy) -> str:
+def paid_through(tracker: Tracker, text: str, policy: BankRules) -> str:
     lowered = text.lower()
     if not any(word in lowered for word in CHANNEL_WORDS) and len(text.strip()) < 2:
         raise BadAnswer("utter_payment_channel_expected")
@@ -60,7 +60,7 @@ class ActionSubmitPaymentTrace(RequestSubmitter):
     def name(self) -> Text:
         return "action_submit_payment_trace"
 
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         return {
             "target_date": date.fromisoformat(tracker.get_slot("payment_date")),
             "amount": Decimal(tracker.get_slot("payment_amount")),

@@ -1,7 +1,7 @@
 """Proactive care in the conversation: the reminder the bank sent, said by the bot with
 the customer's figures, and the customer's 退订 / 订阅 answer to it.
 
-The reminder arrives as an EXTERNAL intent (``reminders.scheduler``, ``reminders.web``)
+The reminder arrives as an EXTERNAL intent (``reminders.scheduler``, ``channels.web_reminders``)
 naming its row in the reminder log; this action says it, so a reply such as 好的我明天还
 is read in its context.
 """
@@ -14,13 +14,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BankAction
-from actions.clock import now_in_china, today_in_china
-from actions.policy import load_policy
+from overdue.clock import now_in_china, today_in_china
+from overdue.bank_rules import load_bank_rules
 from loandb.identity_store import bound_openid
 from loandb.models import Customer, Reminder
 from loandb.session import session_scope
-from reminders import store
-from reminders.figures import reminder_figures
+from loandb import reminder_store as store
+from loandb.snapshots import reminder_figures
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def may_show_figures(tracker: Tracker, customer: Customer) -> bool:
     """No account fact before verification. A bound openid is this customer's own WeChat
     (bound after they passed the identity check there); anywhere else the conversation
     must be verified as this very customer now. Otherwise the reminder stays general."""
-    if bound_openid(customer, now_in_china(), load_policy().identity) == tracker.sender_id:
+    if bound_openid(customer, now_in_china(), load_bank_rules().identity) == tracker.sender_id:
         return True
     return bool(tracker.get_slot("verified")) and tracker.get_slot("customer_id") == customer.id
 
@@ -47,7 +47,7 @@ class ActionReminderMessage(BankAction):
         return "action_reminder_message"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        policy = load_policy()
+        policy = load_bank_rules()
         wanted = reminder_id(tracker)
         with session_scope() as session:
             row = session.get(Reminder, wanted) if wanted is not None else None
@@ -81,12 +81,12 @@ class ReminderPreferenceAction(BankAction, abc.ABC):
         """The action's name."""
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        words = load_policy().reminders
+        words = load_bank_rules().reminders
         values = {"opt_out_word": words.opt_out_words[0], "opt_in_word": words.opt_in_words[0]}
         with session_scope() as session:
             customer_id = (tracker.get_slot("customer_id") if tracker.get_slot("verified")
                            else store.customer_of_conversation(session, tracker.sender_id,
-                                                                     now_in_china(), load_policy().identity))
+                                                                     now_in_china(), load_bank_rules().identity))
             if customer_id is None:
                 dispatcher.utter_message(response="utter_reminders_whose", **values)
                 return []

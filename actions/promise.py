@@ -7,14 +7,14 @@ from typing import Any, Dict, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction
-from actions.clock import format_day, today_in_china
+from overdue.clock import format_day, today_in_china
 from actions.loan_choice import choose_loan
-from actions.money import format_yuan
-from actions.parsing import parse_amount, parse_date
-from actions.policy import Policy, load_policy
-from actions.remedies import promise_amount_problem, promise_date_problem
+from overdue.money import format_yuan
+from overdue.parsing import parse_amount, parse_date
+from overdue.bank_rules import BankRules, load_bank_rules
+from overdue.remedies import promise_amount_problem, promise_date_problem
 from actions.request_forms import (
     BadAnswer,
     ConfirmationAsk,
@@ -35,7 +35,7 @@ def entity_or_text(tracker: Tracker, entity: str, text: str) -> str:
     return next(tracker.get_latest_entity_values(entity), None) or text
 
 
-def promised_date(text: str, today: date, policy: Policy) -> date:
+def promised_date(text: str, today: date, policy: BankRules) -> date:
     promised = parse_date(text, today)
     if promised is None:
         raise BadAnswer("utter_promise_date_expected", max_days=policy.promise_max_days_ahead)
@@ -55,7 +55,7 @@ def promised_amount(text: str, loan: LoanSnapshot) -> Decimal:
     return amount
 
 
-def prefill(text: str, entities: Dict[str, str], loan: LoanSnapshot, policy: Policy) -> Dict[str, str]:
+def prefill(text: str, entities: Dict[str, str], loan: LoanSnapshot, policy: BankRules) -> Dict[str, str]:
     """Date and amount from the message that started the flow, when they are valid."""
     values: Dict[str, str] = {}
     try:
@@ -69,7 +69,7 @@ def prefill(text: str, entities: Dict[str, str], loan: LoanSnapshot, policy: Pol
     return values
 
 
-def choose_overdue_loan(tracker: Tracker, text: str, policy: Policy) -> int:
+def choose_overdue_loan(tracker: Tracker, text: str, policy: BankRules) -> int:
     return choose_loan(tracker, text, [loan for loan in verified_loans(tracker, policy) if loan.is_overdue])
 
 
@@ -95,7 +95,7 @@ class ActionAskPromiseAmount(BankAction):
         return "action_ask_promise_amount"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        loan = chosen_loan(tracker, load_policy())
+        loan = chosen_loan(tracker, load_bank_rules())
         dispatcher.utter_message(response="utter_ask_promise_amount", total=format_yuan(total_owed(loan)))
         return []
 
@@ -104,7 +104,7 @@ class ActionAskPromiseConfirmation(ConfirmationAsk):
     form = "promise_form"
     response = "utter_promise_summary"
 
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         return {"promise_date": format_day(date.fromisoformat(tracker.get_slot("promise_date"))),
                 "promise_amount": format_yuan(Decimal(tracker.get_slot("promise_amount")))}
 
@@ -116,7 +116,7 @@ class ActionSubmitPromise(RequestSubmitter):
     def name(self) -> Text:
         return "action_submit_promise"
 
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         return {"target_date": date.fromisoformat(tracker.get_slot("promise_date")),
                 "amount": Decimal(tracker.get_slot("promise_amount"))}
 

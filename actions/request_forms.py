@@ -14,11 +14,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot, customer_snapshot
+from loandb.snapshots import customer_snapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction, hand_over
-from actions.clock import now_in_china, today_in_china
-from actions.context_replies import declines_with_reason, yes_or_no
-from actions.policy import Policy, load_policy
+from overdue.clock import now_in_china, today_in_china
+from overdue.context_replies import declines_with_reason, yes_or_no
+from overdue.bank_rules import BankRules, load_bank_rules
 from actions.satisfaction import ask_for_rating
 from loandb.service_requests import create_request, open_request
 from loandb.session import session_scope
@@ -46,12 +47,12 @@ def reset_flow_slots() -> List[Dict[Text, Any]]:
     return [SlotSet(slot, None) for slot in FLOW_SLOTS]
 
 
-def verified_loans(tracker: Tracker, policy: Policy) -> List[LoanSnapshot]:
+def verified_loans(tracker: Tracker, policy: BankRules) -> List[LoanSnapshot]:
     with session_scope() as session:
         return customer_snapshot(session, int(tracker.get_slot("customer_id")), today_in_china(), policy)
 
 
-def chosen_loan(tracker: Tracker, policy: Policy) -> Optional[LoanSnapshot]:
+def chosen_loan(tracker: Tracker, policy: BankRules) -> Optional[LoanSnapshot]:
     loan_id = tracker.get_slot("chosen_loan_id")
     return next((loan for loan in verified_loans(tracker, policy) if loan.loan_id == loan_id), None)
 
@@ -80,7 +81,7 @@ class RequestFormValidator(BankAction, abc.ABC):
         return f"validate_{self.form}"
 
     @abc.abstractmethod
-    def extractors(self) -> Dict[Text, Callable[[Tracker, Text, Policy], Any]]:
+    def extractors(self) -> Dict[Text, Callable[[Tracker, Text, BankRules], Any]]:
         """Slot name -> extractor(tracker, text, policy) returning the value or raising BadAnswer."""
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
@@ -90,7 +91,7 @@ class RequestFormValidator(BankAction, abc.ABC):
         extractor = self.extractors().get(slot)
         if extractor is None:
             return []
-        policy = load_policy()
+        policy = load_bank_rules()
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         try:
@@ -114,12 +115,12 @@ class RequestSubmitter(BankAction, abc.ABC):
     kind: Text = ""
 
     @abc.abstractmethod
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         """Columns of the ServiceRequest beyond kind, customer, loan and conversation."""
 
     @abc.abstractmethod
     def confirm(self, dispatcher: CollectingDispatcher, reference: str, fields: Dict[str, Any],
-                loan: LoanSnapshot, policy: Policy) -> None:
+                loan: LoanSnapshot, policy: BankRules) -> None:
         """Tell the customer what was stored."""
 
     status: Text = "pending_review"
@@ -136,7 +137,7 @@ class RequestSubmitter(BankAction, abc.ABC):
                 return reset_flow_slots() + [FollowupAction("action_offer_options")]
             dispatcher.utter_message(response="utter_request_cancelled")
             return reset_flow_slots()
-        policy = load_policy()
+        policy = load_bank_rules()
         loan = chosen_loan(tracker, policy)
         if loan is None:
             dispatcher.utter_message(response="utter_technical_apology")
@@ -189,11 +190,11 @@ class ConfirmationAsk(BankAction, abc.ABC):
         return f"action_ask_{self.form}_confirmation"
 
     @abc.abstractmethod
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
         """The request's own figures for the summary."""
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
-        policy = load_policy()
+        policy = load_bank_rules()
         loan = chosen_loan(tracker, policy)
         dispatcher.utter_message(response=self.response, product_name=loan.product_name,
                                  account_tail=loan.account_tail, **self.summary_values(tracker, loan, policy))

@@ -14,17 +14,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account_snapshot import LoanSnapshot
+from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction, hand_over
-from actions.clock import CHINA, now_in_china, today_in_china
+from overdue.clock import CHINA, now_in_china, today_in_china
 from actions.identity import FORM as IDENTITY_FORM
 from actions.identity import NEEDS_IDENTITY, bank_login_events, fresh_identity_slots, is_locked
-from actions.identity_digits import find_identity_digits
+from overdue.identity_digits import find_identity_digits
 from actions.loan_choice import find_loan
-from actions.money import format_yuan
-from actions.policy import Policy, load_policy
+from overdue.money import format_yuan
+from overdue.bank_rules import BankRules, load_bank_rules
 from actions.promise import prefill as prefill_promise
-from actions.remedies import deferral_decision, waiver_decision
+from overdue.remedies import deferral_decision, waiver_decision
 from actions.request_forms import STATUS_WORDS, reset_flow_slots, verified_loans
 from loandb.models import Payment
 from loandb.service_requests import create_request, open_request
@@ -110,7 +110,7 @@ def _form_with_loan(form: str, candidates: List[LoanSnapshot], *events: Dict[Tex
 
 
 def start_deferral(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: Policy
+    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
 ) -> Step:
     today = today_in_china()
     targets = _target_loans(message, loans)
@@ -129,7 +129,7 @@ def start_deferral(
 
 
 def start_installment(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: Policy
+    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
 ) -> Step:
     targets = [loan for loan in _target_loans(message, loans) if loan.is_overdue] or _target_loans(message, loans)
     # A card's plan is settled here; a loan's is negotiated and reviewed.
@@ -143,7 +143,7 @@ def start_installment(
 
 
 def start_promise(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: Policy
+    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
 ) -> Step:
     overdue = [loan for loan in _target_loans(message, loans) if loan.is_overdue]
     if not overdue:
@@ -160,7 +160,7 @@ def start_promise(
 
 
 def start_waiver(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: Policy
+    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
 ) -> Step:
     today = today_in_china()
     overdue = [loan for loan in _target_loans(message, loans) if loan.is_overdue]
@@ -192,7 +192,7 @@ def start_waiver(
 
 
 def start_payment_check(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: Policy
+    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
 ) -> Step:
     overdue = [loan for loan in _target_loans(message, loans) if loan.is_overdue]
     if not overdue:
@@ -251,7 +251,7 @@ class ActionRouteRequest(BankAction):
         if request in NEEDS_IDENTITY and not verified:
             return events + (step("answer") if is_locked(tracker) else step("identity", *fresh))
         if request in STARTERS:
-            policy = load_policy()
+            policy = load_bank_rules()
             loans = verified_loans(tracker, policy)
             if not loans:
                 dispatcher.utter_message(response="utter_no_loans")

@@ -16,9 +16,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BankAction
-from actions.clock import now_in_china
-from actions.masking import mask_numbers
-from actions.satisfaction_replies import nothing_to_add, rating_in
+from overdue.clock import now_in_china
+from overdue.masking import mask_numbers
+from overdue.satisfaction_replies import nothing_to_add, rating_in
 from loandb.satisfaction import add_words, change_score, save_rating
 from loandb.session import session_scope
 

@@ -1,6 +1,6 @@
 """Answers "what if I pay X now / the minimum / everything on day D" for a verified customer,
-with the figures of actions/what_if.py; the amount and the day are read from the question
-(actions/parsing.py) as of today, China time."""
+with the figures of overdue/what_if.py; the amount and the day are read from the question
+(overdue/parsing.py) as of today, China time."""
 from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
@@ -8,14 +8,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import what_if
-from actions.account_snapshot import LoanSnapshot, snapshot_loan
-from actions.clock import format_day, today_in_china
+from overdue import what_if
+from overdue.account_snapshot import LoanSnapshot, snapshot_loan
+from overdue.clock import format_day, today_in_china
 from actions.follow_ups import TOPIC_SLOT, topic_after_answer
 from actions.loan_choice import find_loan
-from actions.money import format_rate, format_yuan
-from actions.parsing import parse_amount, parse_date
-from actions.policy import Policy, record_removal_date
+from overdue.money import format_rate, format_yuan
+from overdue.parsing import parse_amount, parse_date
+from overdue.bank_rules import BankRules, record_removal_date
 from loandb.queries import loans_of_customer
 from loandb.session import session_scope
 
@@ -26,7 +26,7 @@ def _charge_name(loan: LoanSnapshot) -> str:
     return "利息" if loan.is_card else "罚息"
 
 
-def _common(loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
+def _common(loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
     return {
         "product_name": loan.product_name, "account_tail": loan.account_tail,
         "overdue_amount": format_yuan(loan.overdue_amount), "charges": format_yuan(loan.charges),
@@ -39,7 +39,7 @@ def _common(loan: LoanSnapshot, policy: Policy) -> Dict[str, Any]:
 
 
 def say_payment(dispatcher: CollectingDispatcher, loan: LoanSnapshot, outcome: what_if.PaymentOutcome,
-                today: date, policy: Policy) -> None:
+                today: date, policy: BankRules) -> None:
     values = _common(loan, policy)
     if outcome.more_than_owed:
         dispatcher.utter_message(response="utter_what_if_more_than_owed", **values,
@@ -69,7 +69,7 @@ def say_payment(dispatcher: CollectingDispatcher, loan: LoanSnapshot, outcome: w
 
 
 def say_settlement(dispatcher: CollectingDispatcher, loan: LoanSnapshot, settlement: what_if.SettlementOn,
-                   policy: Policy) -> None:
+                   policy: BankRules) -> None:
     values = {**_common(loan, policy), "day": format_day(settlement.day),
               "total_on_day": format_yuan(settlement.total_on_day)}
     if settlement.in_grace_on_day:
@@ -83,14 +83,14 @@ def say_settlement(dispatcher: CollectingDispatcher, loan: LoanSnapshot, settlem
         dispatcher.utter_message(response="utter_what_if_next_instalment_included", **values)
 
 
-def snapshots_on(customer_id: int, day: date, policy: Policy) -> Dict[int, LoanSnapshot]:
+def snapshots_on(customer_id: int, day: date, policy: BankRules) -> Dict[int, LoanSnapshot]:
     """Each account as it would stand on ``day`` if nothing is paid before."""
     with session_scope() as session:
         return {loan.id: snapshot_loan(loan, day, policy) for loan in loans_of_customer(session, customer_id)}
 
 
 def answer_what_if(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, entities: Dict[str, str],
-                   loans: List[LoanSnapshot], policy: Policy) -> List[Dict[Text, Any]]:
+                   loans: List[LoanSnapshot], policy: BankRules) -> List[Dict[Text, Any]]:
     today = today_in_china()
     overdue = [loan for loan in loans if loan.is_overdue]
     if not overdue:

@@ -1,7 +1,7 @@
 """Corrections to the entities DIET and the rules found, before the actions read them.
 
 Each rule mends a mistake seen on real messages:
-- 下周一定还 is "next week, surely", not next Monday (actions/parsing.py reads the text alike);
+- 下周一定还 is "next week, surely", not next Monday (overdue/parsing.py reads the text alike);
 - DIET sometimes takes money for a date (早上转了3000 -> date "3000");
 - one date or sum found in two pieces (3月 + 20号, 5 + 千) is one;
 - a number without a unit is money only where money is spoken of: 打12378投诉 is a hotline,
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
-from actions.parsing import parse_amount
+from overdue.parsing import parse_amount
 
 Entity = Dict[str, Any]
 

@@ -19,7 +19,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.policy import ReminderRules, load_policy
+from overdue.bank_rules import ReminderRules, load_bank_rules
 
 STOP = "stop_reminders"
 RESUME = "resume_reminders"
@@ -57,7 +57,7 @@ class ReminderReplyClassifier(GraphComponent):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
-        rules = load_policy().reminders  # read per call (cached): the words live in policy.yml
+        rules = load_bank_rules().reminders  # read per call (cached): the words live in policy.yml
         for message in messages:
             intent = reply_intent(message.get(TEXT) or "", rules)
             if intent is None:

@@ -20,7 +20,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.parsing import parse_amount
+from overdue.parsing import parse_amount
 from bank_nlu.entity_tidy import overlaps, tidy
 
 EXTRACTOR_NAME = "SpacyEntityRuler"

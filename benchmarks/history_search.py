@@ -24,15 +24,16 @@ from typing import Callable, Dict, List
 
 from sqlalchemy import create_engine, insert, text
 
-from actions.clock import CHINA
+from overdue.clock import CHINA
 from benchmarks.measure import ROOT, cpu_count, summary_ms
 from console.history import COUNT_UP_TO
 from loandb.migrate import upgrade
 from loandb.models import HandoffTicket, TicketTranscript
 from loandb.session import session_scope
 from loandb.ticket_history import HistoryFilter, count, rows
+from settings import current
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
+POSTGRES_URL = current().test_postgres_url
 CUSTOMER_WORDS = ["我现在欠多少钱", "罚息怎么这么高", "我要投诉你们的催收", "能不能延期还款", "这个月工资还没发",
                   "我想办理分期", "信用卡逾期会不会上征信", "我已经还过了怎么还显示逾期", "这笔钱不是我借的",
                   "家里有人生病住院了", "下周五之前一定还上", "最低还款是多少", "能减免一点罚息吗", "转人工",

@@ -32,6 +32,7 @@ from channels.rest import PREFIX as REST_PREFIX
 from launcher import ROOT
 from launcher.production import (Ports, ProductionSettings, database_url_in_schema, ensure_schema,
                                  production_servers)
+from settings import current
 
 RESULTS = ROOT / "benchmarks" / "results"
 # The journeys: account questions after an identity check, a promise to pay, and messages
@@ -300,7 +301,7 @@ def commit() -> str:
 
 
 def seeded_schema(base_url: str, random_customers: int = 0) -> str:
-    from actions.clock import today_in_china
+    from overdue.clock import today_in_china
     from loandb.seed import add_random_customers, create_schema, reset_demo_customers
     from loandb.session import session_scope
 
@@ -329,9 +330,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a customer reads before answering")
     parser.add_argument("--rasa-instances", type=int, default=2)
-    parser.add_argument("--database", default=os.environ.get("LOAD_TEST_DB_URL", "postgresql://root@127.0.0.1:5432/test"),
+    parser.add_argument("--database", default=current().load_test_db_url,
                         help="PostgreSQL to use; the run gets a schema of its own, dropped afterwards")
-    parser.add_argument("--redis", default=os.environ.get("LOAD_TEST_REDIS_URL", "redis://127.0.0.1:6379/2"))
+    parser.add_argument("--redis", default=current().load_test_redis_url)
     args = parser.parse_args()
 
     schema = seeded_schema(args.database, random_customers=args.customers + 50)

@@ -30,7 +30,7 @@ from pathlib import Path
 import aiohttp
 import requests
 
-from actions.clock import today_in_china
+from overdue.clock import today_in_china
 from benchmarks.measure import cpu_seconds, machine_stamp, memory_mb, summary_ms
 from benchmarks.turn_profile import (
     IDENTITIES,

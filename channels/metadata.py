@@ -2,7 +2,7 @@
 
 ``bank_login_customer_id`` means "the bank's own login says this is customer N" and makes
 the identity actions treat the conversation as verified; only the web chat's socket channel
-sets it, after checking a signed bank-login token (channels/bank_login.py). Whatever a client
+sets it, after checking a signed bank-login token (overdue/bank_login.py). Whatever a client
 sends under that name, on any channel, is dropped.
 """
 from typing import Any, Dict, Optional

@@ -4,7 +4,7 @@ Only the exact payloads of the assistant's own buttons pass; any other text that
 with a slash is understood as ordinary text.
 
 Rasa looks for the slash after the NLU's normaliser has run, so the guard reads the text
-as the normaliser will leave it (bank_nlu/normalizer.py: full-width ``／`` becomes ``/``,
+as the normaliser will leave it (overdue/normalizing.py: full-width ``／`` becomes ``/``,
 emoji go, spaces are trimmed) with zero-width characters removed as well, and takes off
 leading slashes until none is left: ``／restart``, ``/ /restart``, a zero-width space or an
 emoji before the slash all end up as the word ``restart``.
@@ -16,7 +16,7 @@ from typing import FrozenSet, Iterator, Union
 
 import yaml
 
-from bank_nlu.normalizer import normalize
+from overdue.normalizing import normalize
 
 MAX_MESSAGE_CHARS = 10_000  # longer messages are cut; the customer is told
 

@@ -5,7 +5,7 @@ Same URL and JSON as Rasa's (``POST /webhooks/rest/webhook`` with ``sender`` and
 limited to the assistant's own buttons, and a failure anywhere answers with an apology
 (channels/faults.py): 503 when the message was not taken and should be sent again.
 
-The client's ``sender`` (letters, digits, '_' and '-', channels/sender_ids.py) becomes the
+The client's ``sender`` (letters, digits, '_' and '-', overdue/sender_ids.py) becomes the
 conversation ``rest:<sender>``: a REST client can name only REST conversations, never a web
 chat session or a WeChat openid's conversation.
 
@@ -26,7 +26,7 @@ from channels import faults
 from channels.metadata import client_metadata
 from channels.payload_guard import MAX_MESSAGE_CHARS, allowed_payloads, guard_text
 from channels.retries import handle_once
-from channels.sender_ids import SENDER_RULE, is_valid_sender
+from overdue.sender_ids import SENDER_RULE, is_valid_sender
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ server did not sign, or one idle longer than ``web_chat.session_idle_minutes`` (
 gets a fresh session; when the customer is verified the session moves to a new id (its
 conversation copied, the old id emptied), so an id seen before verification never reaches
 the verified conversation. A bank page may pass a signed bank-login token
-(channels/bank_login.py): checked here, it puts ``metadata["bank_login_customer_id"]`` on
+(overdue/bank_login.py): checked here, it puts ``metadata["bank_login_customer_id"]`` on
 each message of that session; a client never can (channels/metadata.py). A message counts
 only from a socket that asked for its session first (``session_request``) and names that
 session: a forged event gets nothing. Empty sends are ignored, over-long
@@ -18,7 +18,6 @@ for a socket on another instance go through Redis (channels/socketio_fanout.py).
 """
 import asyncio
 import logging
-import os
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -35,12 +34,13 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels import faults
-from channels.bank_login import read_token
+from overdue.bank_login import read_token
 from channels.metadata import BANK_LOGIN_KEY, client_metadata
 from channels.payload_guard import MAX_MESSAGE_CHARS, allowed_payloads, guard_text
 from channels.socketio_fanout import client_manager
 from channels.web_sessions import is_issued, issue_session_id
-from reminders.web import deliver_waiting_reminders, move_conversation
+from channels.web_reminders import deliver_waiting_reminders, move_conversation
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class LocalSocketIOOutput(SocketIOOutput):
 def session_idle_seconds() -> float:
     """policy.yml's ``web_chat.session_idle_minutes`` (30 when absent)."""
     try:
-        with open(os.environ.get("LOAN_POLICY_PATH") or "policy.yml", encoding="utf-8") as handle:
+        with open(current().loan_policy_path, encoding="utf-8") as handle:
             return float((yaml.safe_load(handle).get("web_chat") or {}).get("session_idle_minutes", 30)) * 60
     except (OSError, AttributeError, TypeError, ValueError):
         return 30 * 60

@@ -7,10 +7,10 @@ the one holding the socket delivers it. Messages are pickled: the Redis must be 
 """
 import asyncio
 import logging
-import os
 from typing import Optional
 
 from socketio import AsyncRedisManager
+from settings import current
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 5
@@ -36,5 +36,5 @@ class PatientRedisManager(AsyncRedisManager):
 
 def client_manager() -> Optional[PatientRedisManager]:
     """The Redis manager when several instances serve the web chat; None for one instance."""
-    url = os.environ.get("SOCKETIO_REDIS_URL")
+    url = current().socketio_redis_url
     return PatientRedisManager(url, channel=FANOUT_CHANNEL) if url else None

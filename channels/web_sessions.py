@@ -10,11 +10,11 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import re
 import secrets
 from functools import lru_cache
 from typing import Optional
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def _process_secret() -> bytes:
 
 
 def _secret(secret: Optional[str]) -> bytes:
-    value = secret if secret is not None else os.environ.get(SECRET_VARIABLE, "")
+    value = secret if secret is not None else current().webchat_session_secret
     return value.encode() if value else _process_secret()
 
 

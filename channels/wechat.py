@@ -28,14 +28,14 @@ from wechatpy.utils import check_signature
 from channels import faults
 from channels.payload_guard import allowed_payloads, guard_text
 from channels.retries import handle_once
-from channels.sender_ids import is_valid_sender
-from channels.wechat_support import REPLAY_WINDOW_SECONDS, ConfiguredWeChatClient, MessageLedger
+from overdue.sender_ids import is_valid_sender
+from channels.wechat_support import REPLAY_WINDOW_SECONDS, MessageLedger
+from gateways.wechat_api import DEFAULT_API_BASE, ConfiguredWeChatClient, token_storage
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 DOMAIN_PATH = "domain.yml"
-DEFAULT_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
 # Menu buttons of the Official Account -> the request each stands for.
 MENU_INTENTS = {
     "OVERDUE_STATUS": "/ask_overdue_status",
@@ -124,13 +124,7 @@ class WeChatInput(InputChannel):
         self.crypto = WeChatCrypto(token, encoding_aes_key, app_id) if encoding_aes_key else None
         self.reply_timeout = reply_timeout
         self.ledger = MessageLedger(redis_url)
-        session = None
-        if redis_url:
-            import redis
-            from wechatpy.session.redisstorage import RedisStorage
-
-            session = RedisStorage(redis.Redis.from_url(redis_url), prefix="wechat")  # shared access token
-        self.client = ConfiguredWeChatClient(app_id, app_secret, api_base_url, session=session)
+        self.client = ConfiguredWeChatClient(app_id, app_secret, api_base_url, session=token_storage(redis_url))
         self.output = WeChatOutput(self.client, self.ledger)
         if not token:
             logger.warning("WECHAT_TOKEN is not set: the WeChat channel refuses every request")

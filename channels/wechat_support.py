@@ -1,6 +1,6 @@
 """What the WeChat channel keeps between requests: retries already seen (so each message is
 processed once and a retry gets the same reply), the numbered options each customer was
-offered, and a customer-service API client whose base URL can point at a fake.
+offered (the API client itself is gateways/wechat_api.py).
 
 In memory for one instance; in Redis (``WECHAT_REDIS_URL``) when several instances serve
 the same Official Account.
@@ -11,29 +11,12 @@ import logging
 import time
 from typing import Dict, List, Optional, Tuple
 
-from wechatpy import WeChatClient
-from wechatpy.session.memorystorage import MemoryStorage
-
 logger = logging.getLogger(__name__)
 
 # A signed callback is accepted this long around its timestamp (channels/wechat.py), and any
 # copy of it within that window is a retry: answered from here, never handled twice.
 REPLAY_WINDOW_SECONDS = 5 * 60
 SEEN_SECONDS = 2 * REPLAY_WINDOW_SECONDS + 60  # WeChat retries within ~15 s; replays within the window
-
-
-class ConfiguredWeChatClient(WeChatClient):
-    """wechatpy's client with the API's base URL configurable (tests use a local fake)."""
-
-    def __init__(self, appid: str, secret: str, api_base_url: str, session=None) -> None:
-        super().__init__(appid, secret, session=session or MemoryStorage(), timeout=5)
-        self.API_BASE_URL = api_base_url.rstrip("/") + "/"
-
-    def fetch_access_token(self):
-        return self._fetch_access_token(
-            url=f"{self.API_BASE_URL}token",
-            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-        )
 
 
 class MessageLedger:

@@ -12,7 +12,6 @@ views and reveals of full ID or phone numbers are written to the audit log.
 import asyncio
 import hmac
 import logging
-import os
 import secrets
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.middleware.sessions import SessionMiddleware
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from console.dashboard import dashboard_router
 from console.delivery import deliver
 from console.export_pdf import export_router
@@ -34,10 +33,10 @@ from console.bank_page import bank_page_router
 from console.canned_replies import canned_replies_router
 from console.claims import HeldByAnother, claim, holder_name, take_over
 from console.client_address import client_address, trusted_proxies
-from console.passwords import verify_password_or_dummy
+from overdue.passwords import verify_password_or_dummy
 from console.identity_locks import identity_locks_router
 from console.privacy import privacy_router
-from console.rasa_api import RasaAPI
+from gateways.rasa_http import RasaAPI
 from console.reviews import reviews_router, ticket_review
 from console.satisfaction import ticket_satisfaction
 from console.sessions import revoke_session, session_agent_id, start_session
@@ -45,8 +44,9 @@ from console.throttle import forget_failures, locked_subject, login_subjects, re
 from console.tickets import REASON_WORDS, STATUS_WORDS, audit, customer_panel, queue, ticket_summary, transcript
 from console.transcripts import keep_from_rasa, kept_lines
 from loandb.models import Agent, Customer, HandoffTicket, TicketNote
-from loandb.seed import create_schema
+from loandb.migrate import upgrade as create_schema
 from loandb.session import session_scope
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +69,12 @@ class LoginRequired(Exception):
 
 def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None) -> FastAPI:
     app = FastAPI(title="坐席工作台", docs_url=None, redoc_url=None, openapi_url=None)
-    secret = secret_key or os.environ.get("CONSOLE_SECRET_KEY")
+    secret = secret_key or current().console_secret_key
     if not secret:
         logger.warning("CONSOLE_SECRET_KEY is not set: sessions end when the console restarts")
         secret = secrets.token_urlsafe(32)
     # Secure when agents reach the console over HTTPS (CONSOLE_HTTPS=1, e.g. behind the bank's TLS proxy).
-    https_only = os.environ.get("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes")
+    https_only = current().console_https
     app.add_middleware(SessionMiddleware, secret_key=secret, max_age=SESSION_SECONDS, same_site="strict",
                        session_cookie="agent_session", https_only=https_only)
     proxies = trusted_proxies()

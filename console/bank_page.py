@@ -4,28 +4,28 @@
 (``WIDGET_SOCKET_URLS``, space-separated; the first is used), so no link can point the bank's
 page at another server. ``BANK_LOGIN_DEMO=1`` (bin/run sets it; production never does) lets
 the page's "已登录网银" switch ask for a short-lived login token for one demo customer; the
-real bank's login server mints these in production (channels/bank_login.py).
+real bank's login server mints these in production (overdue/bank_login.py).
 """
 import json
-import os
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from channels.bank_login import mint_token
+from overdue.bank_login import mint_token
 from loandb.models import Customer
 from loandb.session import session_scope
+from settings import current
 
 DEFAULT_SOCKET_URL = "http://localhost:5005"
 
 
 def demo_mode() -> bool:
-    return os.environ.get("BANK_LOGIN_DEMO", "").lower() in ("1", "true", "yes")
+    return current().bank_login_demo
 
 
 def socket_urls() -> list:
-    return os.environ.get("WIDGET_SOCKET_URLS", "").split() or [DEFAULT_SOCKET_URL]
+    return current().widget_socket_url_list or [DEFAULT_SOCKET_URL]
 
 
 def bank_page_router() -> APIRouter:

@@ -3,7 +3,6 @@ name, amount owed and earliest due date filled in from the loan database, search
 keyword. GET /agent/api/tickets/{id}/canned-replies?q=罚息 answers them as JSON for the
 ticket page's reply box. Registered in console/app.py with
 ``app.include_router(canned_replies_router(current_agent))``."""
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -16,12 +15,13 @@ import yaml
 from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.orm import Session
 
-from actions.account_snapshot import customer_snapshot
-from actions.clock import today_in_china
-from actions.money import format_yuan
-from actions.policy import DEFAULT_POLICY_PATH, load_policy
+from loandb.snapshots import customer_snapshot
+from overdue.clock import today_in_china
+from overdue.money import format_yuan
+from overdue.bank_rules import DEFAULT_POLICY_PATH, load_bank_rules
 from loandb.models import Customer, HandoffTicket
 from loandb.session import session_scope
+from settings import current
 
 FILE_NAME = "canned_replies.yml"
 # What each placeholder says while the customer is not verified (the agent fills it in).
@@ -42,7 +42,7 @@ class CannedReply:
 
 def replies_path() -> Path:
     """Beside the policy file in force."""
-    return Path(os.environ.get("LOAN_POLICY_PATH") or DEFAULT_POLICY_PATH).resolve().parent / FILE_NAME
+    return Path(current().loan_policy_path).resolve().parent / FILE_NAME
 
 
 @lru_cache(maxsize=4)
@@ -73,7 +73,7 @@ def customer_figures(session: Session, customer_id: Optional[int], today: date) 
     customer = session.get(Customer, customer_id) if customer_id else None
     if customer is None:
         return {}
-    loans = [loan for loan in customer_snapshot(session, customer.id, today, load_policy()) if loan.overdue_amount]
+    loans = [loan for loan in customer_snapshot(session, customer.id, today, load_bank_rules()) if loan.overdue_amount]
     figures = {"name": customer.name}
     if loans:
         figures["amount_owed"] = format_yuan(sum((loan.overdue_amount + loan.charges for loan in loans), Decimal("0")))

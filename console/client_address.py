@@ -1,14 +1,14 @@
 """The address a login came from. Behind a reverse proxy every request comes from the proxy:
 only when it is one of ``CONSOLE_TRUSTED_PROXIES`` is its ``X-Forwarded-For`` believed (the
 right-most address no trusted proxy added); anyone else could write any address there."""
-import os
 from typing import FrozenSet, Optional
 
 from starlette.requests import Request
+from settings import current
 
 
 def trusted_proxies(setting: Optional[str] = None) -> FrozenSet[str]:
-    value = setting if setting is not None else os.environ.get("CONSOLE_TRUSTED_PROXIES", "")
+    value = setting if setting is not None else current().console_trusted_proxies
     return frozenset(value.replace(",", " ").split())
 
 

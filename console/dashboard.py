@@ -23,8 +23,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from actions.clock import CHINA, as_china, now_in_china
-from actions.policy import Policy, load_policy
+from overdue.clock import CHINA, as_china, now_in_china
+from overdue.bank_rules import BankRules, load_bank_rules
 from console.identity_locks import failure_counts
 from console.pages import SUPERVISOR, render
 from console.reviews import REVIEW_WORDS
@@ -34,7 +34,7 @@ from loandb import identity_store
 from loandb.session import session_scope
 from loandb.satisfaction import SCORES, ratings_per_agent, ratings_per_day
 from loandb.ticket_reviews import reviews_per_agent
-from persistence.urls import tracker_db_url
+from settings import current as current_settings
 
 DAYS = 14
 REVIEW_DAYS = 30
@@ -65,7 +65,7 @@ def _start(day: date) -> datetime:
 
 def _user_events(since: datetime) -> List[Dict[str, Any]]:
     """Customer messages since a moment, from Rasa's SQL tracker store."""
-    engine = create_engine(tracker_db_url(), future=True)
+    engine = create_engine(current_settings().tracker_db_url, future=True)
     try:
         with engine.connect() as connection:
             rows = connection.execute(
@@ -198,7 +198,7 @@ def dashboard(session: Session, today: date, now: Optional[datetime] = None) -> 
     }
 
 
-def supervisor_panel(session: Session, now: datetime, policy: Policy) -> Dict[str, Any]:
+def supervisor_panel(session: Session, now: datetime, policy: BankRules) -> Dict[str, Any]:
     """Who is here, who holds what, and who is waiting (too long, against policy's target)."""
     agents = session.execute(select(Agent).order_by(Agent.id)).scalars().all()
     names = {a.id: a.display_name for a in agents}
@@ -238,7 +238,7 @@ def dashboard_router(current_agent: Callable) -> APIRouter:
         with session_scope() as session:
             found = dashboard(session, now.date(), now)
             if agent.get("role") == SUPERVISOR:
-                found["panel"] = supervisor_panel(session, now, load_policy())
+                found["panel"] = supervisor_panel(session, now, load_bank_rules())
         return found
 
     @router.get("/agent/dashboard", response_class=HTMLResponse)

@@ -3,22 +3,17 @@ the conversation. WeChat: the customer-service API. REST has no way to push; the
 chat (socket.io) is not built yet, so those customers read replies in their history."""
 import asyncio
 import logging
-import os
 from functools import lru_cache
 from typing import Optional
 
-from channels.wechat_support import ConfiguredWeChatClient
+from gateways.wechat_api import ConfiguredWeChatClient, client_from_settings
 
 logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
 def wechat_client() -> Optional[ConfiguredWeChatClient]:
-    app_id, secret = os.environ.get("WECHAT_APP_ID"), os.environ.get("WECHAT_APP_SECRET")
-    if not app_id or not secret:
-        return None
-    base = os.environ.get("WECHAT_API_BASE_URL") or "https://api.weixin.qq.com/cgi-bin/"
-    return ConfiguredWeChatClient(app_id, secret, base)
+    return client_from_settings()
 
 
 async def deliver(channel: str, conversation_id: str, text: str) -> bool:

@@ -23,9 +23,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from actions.clock import as_china, now_in_china
-from actions.masking import mask_tail
-from console.rasa_api import RasaAPI
+from overdue.clock import as_china, now_in_china
+from overdue.masking import mask_tail
+from gateways.rasa_http import RasaAPI
 from console.tickets import CHANNEL_WORDS, REASON_WORDS, STATUS_WORDS, audit
 from console.transcripts import SENDER_WORDS, messages_from_tracker
 from loandb.models import Agent, Customer, HandoffTicket

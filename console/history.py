@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from actions.clock import as_china, now_in_china
+from overdue.clock import as_china, now_in_china
 from console.pages import render
 from console.reviews import REVIEW_WORDS
 from console.tickets import CHANNEL_WORDS, REASON_WORDS, STATUS_WORDS, audit

@@ -17,10 +17,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from actions.clock import as_china, now_in_china
-from actions.identity_rules import overall_alert
-from actions.masking import mask_tail
-from actions.policy import load_policy
+from overdue.clock import as_china, now_in_china
+from overdue.identity_rules import overall_alert
+from overdue.masking import mask_tail
+from overdue.bank_rules import load_bank_rules
 from loandb import identity_store as store
 from loandb.models import AuditEntry, Customer, IdentityLock
 from loandb.session import session_scope
@@ -44,7 +44,7 @@ def failure_counts(session: Session) -> Dict[str, Any]:
     now = now_in_china()
     last_hour = store.overall_failures(session, now - timedelta(hours=1))
     return {"last_hour": last_hour, "last_day": store.overall_failures(session, now - timedelta(days=1)),
-            "alert": overall_alert(last_hour, load_policy().identity)}
+            "alert": overall_alert(last_hour, load_bank_rules().identity)}
 
 
 def identity_locks_router(current_agent: Callable[..., Any], check_csrf: Callable[[Request, str], None]) -> APIRouter:

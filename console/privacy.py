@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from actions.clock import as_china
-from actions.masking import mask_tail
+from overdue.clock import as_china
+from overdue.masking import mask_tail
 from loandb.erasure import UnknownCustomer, erase_customer
 from loandb.models import Agent, Customer, Erasure
 from loandb.session import session_scope

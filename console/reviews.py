@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict, Optional
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from actions.clock import as_china, now_in_china
+from overdue.clock import as_china, now_in_china
 from console.pages import require_supervisor
 from console.tickets import audit
 from loandb.models import HandoffTicket

@@ -9,7 +9,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.clock import as_china
+from overdue.clock import as_china
 from loandb.models import ConsoleSession
 
 ABSOLUTE_LIFETIME = timedelta(hours=12)  # a working day; then the agent signs in again

@@ -6,16 +6,16 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.account_snapshot import customer_snapshot
-from actions.clock import CHINA, as_china, now_in_china, today_in_china
-from actions.handoff_triggers import EXTERNAL_PREFIX
-from actions.masking import mask_numbers, mask_tail
-from actions.money import format_yuan
-from actions.policy import load_policy
+from loandb.snapshots import customer_snapshot
+from overdue.clock import CHINA, as_china, now_in_china, today_in_china
+from overdue.handoff_triggers import EXTERNAL_PREFIX
+from overdue.masking import mask_numbers, mask_tail
+from overdue.money import format_yuan
+from overdue.bank_rules import load_bank_rules
 from console.claims import holder_name
 from console.identity_locks import lock_summary
 from loandb.models import AuditEntry, Customer, HandoffTicket, ServiceRequest
-from reminders.store import recent_reminders
+from loandb.reminder_store import recent_reminders
 
 REASON_WORDS = {
     "self_harm": "自伤风险", "dispute": "对欠款有异议", "complaint": "投诉", "negative_emotion": "情绪激动",
@@ -88,7 +88,7 @@ def queue(session: Session) -> List[Dict[str, Any]]:
 
 def customer_panel(session: Session, customer: Customer, reveal: Optional[str] = None) -> Dict[str, Any]:
     """The customer's loans, figures, requests and past tickets; numbers masked unless revealed."""
-    policy = load_policy()
+    policy = load_bank_rules()
     loans = [
         {"product": loan.product_name, "tail": loan.account_tail, "overdue": format_yuan(loan.overdue_amount),
          "days_overdue": loan.days_overdue, "charges": format_yuan(loan.charges),

@@ -7,10 +7,10 @@ import logging
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-from actions.clock import CHINA, now_in_china
-from actions.handoff_triggers import EXTERNAL_PREFIX
-from actions.masking import mask_numbers
-from console.rasa_api import RasaAPI
+from overdue.clock import CHINA, now_in_china
+from overdue.handoff_triggers import EXTERNAL_PREFIX
+from overdue.masking import mask_numbers
+from gateways.rasa_http import RasaAPI
 from loandb.session import session_scope
 from loandb.transcripts import keep_transcript, kept_messages
 

@@ -11,13 +11,13 @@ Installed when the Rasa server loads the dialogue package (the model's policies)
 ``RASA_ACTION_SCHEMA_CACHE=0`` leaves Rasa's own behaviour: the benchmark's "before".
 """
 import logging
-import os
 from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def disable() -> None:
 
 
 def install_from_environment() -> None:
-    if os.environ.get(SWITCH, "1") == "0":
+    if not current().rasa_action_schema_cache:
         logger.info("%s=0: action answers are validated the slow way, schema included", SWITCH)
         disable()
     else:

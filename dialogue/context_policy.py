@@ -5,7 +5,7 @@ Inside a remedy form, a clear yes or no to the confirmation ("这个方案我不
 validation takes it; without this, "不想分期" read as a new instalment request would start
 the plan again. Outside a form, "为什么 / 为什么不行" right after a refusal or a figure gets
 the rule behind it, and "还有别的办法吗 / 有没有便宜点的" this customer's options. The words
-are recognised in ``actions/context_replies.py``; the handoff triggers are checked first and
+are recognised in ``overdue/context_replies.py``; the handoff triggers are checked first and
 always win.
 """
 from __future__ import annotations
@@ -17,9 +17,9 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.clock import today_in_china
-from actions.context_replies import answers_question, asks_for_options, asks_why
-from actions.handoff_triggers import message_trigger, recent_user_messages
+from overdue.clock import today_in_china
+from overdue.context_replies import answers_question, asks_for_options, asks_why
+from overdue.handoff_triggers import message_trigger, recent_user_messages
 from dialogue.context_rule_policy import ContextRulePolicy
 
 EXPLAIN_WHY = "action_explain_why"

@@ -20,7 +20,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.handoff_triggers import message_trigger, recent_user_messages
+from overdue.handoff_triggers import message_trigger, recent_user_messages
 
 HANDOFF_ACTION = "action_handoff"
 

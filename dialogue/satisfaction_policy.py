@@ -16,8 +16,8 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.handoff_triggers import message_trigger, recent_user_messages
-from actions.satisfaction_replies import nothing_to_add, rating_in
+from overdue.handoff_triggers import message_trigger, recent_user_messages
+from overdue.satisfaction_replies import nothing_to_add, rating_in
 from dialogue.context_rule_policy import ContextRulePolicy
 
 READ_SATISFACTION = "action_read_satisfaction"

@@ -40,7 +40,7 @@ from sklearn.metrics import (
     f1_score,
 )
 
-from bank_nlu.normalizer import normalize
+from overdue.normalizing import normalize
 from evaluation.perturb import COPIES
 from launcher import ROOT, latest_model
 

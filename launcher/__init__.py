@@ -13,10 +13,19 @@ from typing import Iterator, List, Optional
 import requests
 import yaml
 
+from settings import current
+
 ROOT = Path(__file__).resolve().parent.parent
 # credentials.yml names these; Rasa refuses to start when one is missing from the environment.
-WECHAT_SETTINGS = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY",
-                   "WECHAT_API_BASE_URL", "WECHAT_REDIS_URL")
+def wechat_env() -> dict:
+    """The WeChat settings every Rasa process gets (credentials.yml reads them as ${...},
+    and Rasa refuses a missing one: unset ones go as empty)."""
+    settings = current()
+    return {"WECHAT_TOKEN": settings.wechat_token, "WECHAT_APP_ID": settings.wechat_app_id,
+            "WECHAT_APP_SECRET": settings.wechat_app_secret,
+            "WECHAT_ENCODING_AES_KEY": settings.wechat_encoding_aes_key,
+            "WECHAT_API_BASE_URL": settings.wechat_api_base_url, "WECHAT_REDIS_URL": settings.wechat_redis_url,
+            "WECHAT_REPLY_TIMEOUT": str(settings.wechat_reply_timeout)}
 
 
 def free_port() -> int:
@@ -70,7 +79,7 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
     """Both servers, with conversations in a SQLite file under ``work_dir``; logs there too."""
     rasa_port, action_port = free_port(), free_port()
     # The action server refuses calls without this secret; Rasa sends it (endpoints.yml below).
-    action_token = os.environ.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24)
+    action_token = current().action_server_token or secrets.token_urlsafe(24)
     tracker_db = work_dir / "tracker.db"
     endpoints = work_dir / "endpoints.yml"
     endpoints.write_text(
@@ -88,8 +97,7 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
         "TRACKER_DB_URL": f"sqlite:///{tracker_db}",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
-        **{name: os.environ.get(name, "") for name in WECHAT_SETTINGS},
-        "WECHAT_REPLY_TIMEOUT": os.environ.get("WECHAT_REPLY_TIMEOUT", "4"),
+        **wechat_env(),
         "SMS_OUTBOX_PATH": str(work_dir / "sms-outbox.jsonl"),  # each set of servers its own codes
         **(extra_env or {}),
     }

@@ -21,13 +21,12 @@ from urllib.parse import quote, urlsplit
 
 from sqlalchemy.engine import make_url
 
-from launcher import ROOT, WECHAT_SETTINGS, free_port, latest_model, wait_until_up
+from launcher import ROOT, free_port, latest_model, wait_until_up, wechat_env
 from launcher.nginx import NGINX, write_nginx_conf
+from settings import current
 from sms import check_production_backend
 
 ENDPOINTS = ROOT / "endpoints.production.yml"
-DEFAULT_DATABASE = "postgresql://root@127.0.0.1:5432/test"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/1"
 
 
 @dataclass
@@ -65,7 +64,7 @@ class ProductionSettings:
     # Rasa sends it to the action servers, which refuse any call without it (action_server/).
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # Signs web chat session ids: every instance must accept the others' (channels/web_sessions.py).
-    webchat_secret: str = field(default_factory=lambda: os.environ.get("WEBCHAT_SESSION_SECRET")
+    webchat_secret: str = field(default_factory=lambda: current().webchat_session_secret
                                 or secrets.token_urlsafe(32))
     # Browser pages allowed to call the Rasa instances (the web chat's page).
     cors_origins: List[str] = field(default_factory=list)
@@ -212,10 +211,10 @@ def redis_parts(redis_url: str) -> Dict[str, str]:
 
 def production_env(settings: ProductionSettings) -> Dict[str, str]:
     """What every process of the set-up gets; endpoints.production.yml reads its ${...} here."""
+    environment = current()
     return {
         **os.environ,
-        **{name: os.environ.get(name, "") for name in WECHAT_SETTINGS},
-        "WECHAT_REPLY_TIMEOUT": os.environ.get("WECHAT_REPLY_TIMEOUT", "4"),
+        **wechat_env(),
         "LOAN_DB_URL": settings.database_url,
         "TRACKER_DB_URL": settings.database_url,
         "RASA_API_TOKEN": settings.api_token,
@@ -225,7 +224,7 @@ def production_env(settings: ProductionSettings) -> Dict[str, str]:
         # Rasa's HTTP API for the console and the reminders: nginx's loopback-only listener.
         "RASA_URL": f"http://127.0.0.1:{settings.ports.api}",
         # The bank's page (served by the console) connects its web chat to the edge.
-        "WIDGET_SOCKET_URLS": os.environ.get("WIDGET_SOCKET_URLS") or f"http://127.0.0.1:{settings.ports.rasa}",
+        "WIDGET_SOCKET_URLS": environment.widget_socket_urls or f"http://127.0.0.1:{settings.ports.rasa}",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{settings.ports.actions}/webhook",
@@ -234,7 +233,7 @@ def production_env(settings: ProductionSettings) -> Dict[str, str]:
         "TICKET_LOCK_LIFETIME": str(settings.lock_lifetime_s),
         # Several instances: WeChat's retries and options, and web chat messages sent by
         # another instance (an agent's reply), go through Redis.
-        "WECHAT_REDIS_URL": os.environ.get("WECHAT_REDIS_URL") or settings.redis_url,
+        "WECHAT_REDIS_URL": environment.wechat_redis_url or settings.redis_url,
         "SOCKETIO_REDIS_URL": settings.redis_url,
         **settings.extra_env,
     }
@@ -253,20 +252,21 @@ def production_servers(settings: ProductionSettings) -> Iterator[ProductionSetup
 
 def settings_from_env(work_dir: Path) -> ProductionSettings:
     """bin/run-production's settings (the README's "Production profile" lists them)."""
-    schema = os.environ.get("PRODUCTION_DB_SCHEMA", "assistant")
-    base_url = os.environ.get("PRODUCTION_DB_URL", DEFAULT_DATABASE)
+    environment = current()
+    schema = environment.production_db_schema
+    base_url = environment.production_db_url
     ensure_schema(base_url, schema)
     return ProductionSettings(
         database_url=database_url_in_schema(base_url, schema),
-        redis_url=os.environ.get("PRODUCTION_REDIS_URL", DEFAULT_REDIS),
-        redis_prefix=os.environ.get("PRODUCTION_REDIS_PREFIX", "assistant"),
-        ports=Ports.fixed(int(os.environ.get("RASA_INSTANCES", "2")), int(os.environ.get("ACTION_SERVERS", "2"))),
+        redis_url=environment.production_redis_url,
+        redis_prefix=environment.production_redis_prefix,
+        ports=Ports.fixed(environment.rasa_instances, environment.action_servers),
         work_dir=work_dir,
-        api_token=os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(24),
-        action_token=os.environ.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24),
-        cors_origins=os.environ.get("CORS_ORIGINS", "").split(),
-        lock_lifetime_s=int(os.environ.get("TICKET_LOCK_LIFETIME", "30")),
-        listen_host=os.environ.get("PRODUCTION_LISTEN", "127.0.0.1"),
+        api_token=environment.rasa_api_token or secrets.token_urlsafe(24),
+        action_token=environment.action_server_token or secrets.token_urlsafe(24),
+        cors_origins=environment.cors_origin_list,
+        lock_lifetime_s=environment.ticket_lock_lifetime,
+        listen_host=environment.production_listen,
     )
 
 

@@ -1,5 +1,5 @@
 """Erasure on request: one customer's personal data anonymised everywhere it lives, except
-what the bank must keep by law (``privacy.erasure_rules.KEPT_BY_LAW``, listed in the outcome).
+what the bank must keep by law (``overdue.erasure_rules.KEPT_BY_LAW``, listed in the outcome).
 
     python -m loandb.erasure --customer 42 --by "operator:zhang.san"
 
@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from loandb import tracker_events
 from loandb.identity_store import customer_subject
 from loandb.migrate import upgrade
@@ -42,8 +42,9 @@ from loandb.models import (
     TicketNote,
 )
 from loandb.session import session_scope
-from privacy.erasure_rules import ERASED_PHONE, ERASED_SUMMARY, erased_conversation_id, is_erased_conversation, \
+from overdue.erasure_rules import ERASED_PHONE, ERASED_SUMMARY, erased_conversation_id, is_erased_conversation, \
     kept_list, outbox_line_mentions
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class UnknownCustomer(LookupError):
 
 def sms_outbox_path() -> Path:
     """The file the SMS sender writes when no provider is configured (development, tests)."""
-    return Path(os.environ.get("SMS_OUTBOX_PATH") or ROOT / "var" / "sms-outbox.jsonl")
+    return Path(current().sms_outbox_path)
 
 
 def customer_conversations(session: Session, customer: Customer) -> Set[str]:

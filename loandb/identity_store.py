@@ -2,10 +2,9 @@
 
 Kept here, not in a conversation's slots, so that a new conversation, another channel, a
 restart or a second instance sees the same counts. Each function takes the caller's
-session; the rules themselves are actions/identity_rules.py.
+session; the rules themselves are overdue/identity_rules.py.
 """
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,9 +13,10 @@ from typing import Iterable, List, Optional, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from actions import identity_rules as rules_
-from actions.identity_rules import IdentityRules, ResendRefusal
+from overdue import identity_rules as rules_
+from overdue.identity_rules import IdentityRules, ResendRefusal
 from loandb.models import Customer, IdentityFailure, IdentityLock, OneTimeCode
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 def _pepper() -> bytes:
     """A secret mixed into every code's hash when set (IDENTITY_CODE_PEPPER): a copy of the
     database alone then does not even allow guessing codes offline."""
-    return os.environ.get("IDENTITY_CODE_PEPPER", "").encode()
+    return current().identity_code_pepper.encode()
 
 
 def _aware(moment: Optional[datetime], like: datetime) -> Optional[datetime]:

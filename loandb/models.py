@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from actions.money import to_cents
+from overdue.money import to_cents
 
 Base = declarative_base()
 

@@ -1,4 +1,4 @@
-"""Applies the retention rules (``retention:`` in policy.yml, ``privacy.retention_rules``):
+"""Applies the retention rules (``retention:`` in policy.yml, ``overdue.retention_rules``):
 what is past its period is deleted or anonymised, in batches of ``batch_size`` rows per
 transaction so that no table is locked for long, and each run is a ``retention_runs`` row.
 
@@ -24,12 +24,12 @@ from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import Column, Table, delete, select, update
 
-from actions.clock import CHINA, now_in_china
+from overdue.clock import CHINA, now_in_china
 from loandb import tracker_events
 from loandb.migrate import upgrade
 from loandb.models import Base, CustomerConversation, HandoffTicket, RetentionRun, TicketNote
 from loandb.session import session_scope
-from privacy.retention_rules import RetentionRules, load_retention_rules
+from overdue.retention_rules import RetentionRules, load_retention_rules
 
 logger = logging.getLogger(__name__)
 

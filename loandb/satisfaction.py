@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.clock import as_china
+from overdue.clock import as_china
 from loandb.models import Agent, HandoffTicket, SatisfactionRating
 
 MAX_COMMENT = 1000

@@ -7,7 +7,6 @@
 """
 import argparse
 import logging
-import os
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,7 +15,8 @@ from typing import Optional, Set
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from actions.clock import CHINA, add_months, today_in_china
+from overdue.passwords import hash_password, new_password
+from overdue.clock import CHINA, add_months, today_in_china
 from loandb.models import (
     LOAN_KINDS,
     Agent,
@@ -36,6 +36,7 @@ from loandb import tracker_events
 from loandb.erasure import failure_subjects
 from loandb.migrate import upgrade
 from loandb.session import session_scope
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -306,12 +307,11 @@ def ensure_demo_agent(session: Session, reset_password: bool = False, username: 
 
     Returns the password when it was set now, so it can be printed once; never stored in clear.
     """
-    from console.passwords import hash_password, new_password  # only the console needs it
 
     agent = session.execute(select(Agent).where(Agent.username == username)).scalars().first()
     if agent is not None and not reset_password:
         return None
-    password = os.environ.get("CONSOLE_DEMO_PASSWORD") or new_password()
+    password = current().console_demo_password or new_password()
     if agent is None:
         agent = Agent(username=username, display_name=display_name, role=role)
         session.add(agent)

@@ -1,5 +1,4 @@
 """One engine per database URL and one session scope; nothing connects at import time."""
-import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -9,11 +8,10 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent.parent / "var" / "loans.db"
-
+from settings import current
 
 def database_url() -> str:
-    return os.environ.get("LOAN_DB_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return current().loan_db_url
 
 
 @lru_cache(maxsize=8)

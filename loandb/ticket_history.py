@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from actions.clock import CHINA
+from overdue.clock import CHINA
 from loandb.models import Agent, Customer, HandoffTicket, TicketReview, TicketTranscript
 from loandb.search_index import tickets_saying
 

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, de
 from sqlalchemy.engine import Engine
 
 from loandb.session import get_engine
-from persistence.urls import tracker_db_url
+from settings import current as current_settings
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ _KEPT_PARSE_KEYS = ("intent", "intent_ranking", "emotion")
 
 
 def _engine(url: Optional[str]) -> Optional[Engine]:
-    engine = get_engine(url or tracker_db_url())
+    engine = get_engine(url or current_settings().tracker_db_url)
     if not inspect(engine).has_table("events"):
         return None  # Rasa has not stored a conversation there yet
     return engine

@@ -12,7 +12,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
 
-from persistence.urls import tracker_db_url
+from settings import current as current_settings
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         event_broker: Optional[EventBroker] = None,
         **kwargs: Any,
     ) -> None:
-        url = make_url(tracker_db_url())
+        url = make_url(current_settings().tracker_db_url)
         dialect = url.get_backend_name()
         if dialect == "sqlite":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

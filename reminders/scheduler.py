@@ -5,7 +5,7 @@
     python -m reminders.scheduler --once --now 2026-12-01T10:00  # one run as of a China-time moment
 
 Each run withdraws web reminders left unopened too long, decides who is due which
-reminder (``reminders.rules``), records every skip with its reason, and sends the rest:
+reminder (``overdue.reminder_rules``), records every skip with its reason, and sends the rest:
 WeChat customers get a template message, web chat customers find the reminder when they
 next open the chat, REST customers in their conversation. Every reminder also enters
 the customer's conversation as an EXTERNAL intent, so a reply is read in its context.
@@ -21,20 +21,23 @@ from typing import List, Optional
 
 from sqlalchemy.exc import IntegrityError
 
-from actions.clock import CHINA, now_in_china
-from actions.policy import Policy, load_policy
+from overdue.clock import CHINA, now_in_china
+from overdue.bank_rules import BankRules, load_bank_rules
 from loandb import retention
-from loandb.seed import create_schema
+from loandb.migrate import upgrade as create_schema
 from loandb.session import session_scope
-from reminders import store
-from reminders.figures import reminder_figures
-from reminders.rules import CUSTOMER_CHATTING, Decision, conversation_busy, decide
-from reminders.sending import EXTERNAL_INTENTS, RasaConversations, SendFailed, WeChatTemplates, template_data
+from loandb import reminder_store as store
+from loandb.snapshots import reminder_figures
+from overdue.reminder_rules import CUSTOMER_CHATTING, Decision, conversation_busy, decide
+from gateways import SendFailed
+from gateways.rasa_http import RasaConversations
+from overdue.reminder_rules import EXTERNAL_INTENTS
+from reminders.sending import WeChatTemplates, template_data
 
 logger = logging.getLogger(__name__)
 
 
-def send(decision: Decision, now: datetime, policy: Policy, rasa: RasaConversations,
+def send(decision: Decision, now: datetime, policy: BankRules, rasa: RasaConversations,
          wechat: Optional[WeChatTemplates]) -> str:
     """Sends one reminder; returns its outcome as the reminder log records it."""
     contact = decision.contact
@@ -85,10 +88,10 @@ def send(decision: Decision, now: datetime, policy: Policy, rasa: RasaConversati
     return "sent"
 
 
-def run_once(now: datetime, policy: Optional[Policy] = None, rasa: Optional[RasaConversations] = None,
+def run_once(now: datetime, policy: Optional[BankRules] = None, rasa: Optional[RasaConversations] = None,
              wechat: Optional[WeChatTemplates] = None) -> Counter:
     """One pass at ``now`` (China time): outcomes counted, skips by their reason."""
-    policy = policy or load_policy()
+    policy = policy or load_bank_rules()
     rasa = rasa or RasaConversations()
     now = now.astimezone(CHINA)
     with session_scope() as session:
@@ -119,7 +122,7 @@ def main(argv: Optional[list] = None) -> None:
     if args.now and not args.once:
         parser.error("--now needs --once")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    policy = load_policy()
+    policy = load_bank_rules()
     create_schema()
     wechat = WeChatTemplates.from_env()
     if wechat is None:

@@ -5,9 +5,9 @@ from ``SMS_BACKEND``: ``outbox`` (the default: each message appended as a JSON l
 local file a developer or a test can read) or ``tencent`` (Tencent Cloud SMS through its
 official SDK, for real phones).
 """
-import os
 from dataclasses import dataclass
 from typing import Protocol, Tuple
+from settings import current
 
 
 class SmsError(Exception):
@@ -28,7 +28,7 @@ class SmsGateway(Protocol):
 
 
 def backend_name() -> str:
-    return (os.environ.get("SMS_BACKEND") or "outbox").strip().lower()
+    return current().sms_backend.strip().lower()
 
 
 def gateway_from_env() -> SmsGateway:

@@ -5,12 +5,12 @@ test): the code can be read from the file, ``var/sms-outbox.jsonl`` unless
 ``SMS_OUTBOX_PATH`` names another.
 """
 import json
-import os
 import threading
 from pathlib import Path
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from sms import SmsMessage
+from settings import current
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "var" / "sms-outbox.jsonl"
 _write_lock = threading.Lock()
@@ -22,7 +22,7 @@ class OutboxGateway:
 
     @classmethod
     def from_env(cls) -> "OutboxGateway":
-        return cls(Path(os.environ.get("SMS_OUTBOX_PATH") or DEFAULT_PATH))
+        return cls(Path(current().sms_outbox_path))
 
     def send(self, message: SmsMessage) -> None:
         line = json.dumps({"phone": message.phone, "text": message.text,

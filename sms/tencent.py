@@ -5,7 +5,6 @@ and a template (``TENCENT_SMS_TEMPLATE_ID``) whose parameters here are the code 
 minutes it is valid, e.g. "您的验证码为{1}，{2}分钟内有效，请勿告诉他人。".
 """
 import logging
-import os
 from dataclasses import dataclass
 
 from tencentcloud.common import credential
@@ -15,6 +14,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
 from sms import SmsError, SmsMessage
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +32,10 @@ class TencentSettings:
 
     @classmethod
     def from_env(cls) -> "TencentSettings":
+        settings = current()
+
         def required(name: str) -> str:
-            value = os.environ.get(name, "").strip()
+            value = str(getattr(settings, name.lower())).strip()
             if not value:
                 raise SmsError(f"SMS_BACKEND=tencent needs {name}")
             return value
@@ -42,9 +44,9 @@ class TencentSettings:
             secret_id=required("TENCENT_SMS_SECRET_ID"), secret_key=required("TENCENT_SMS_SECRET_KEY"),
             sdk_app_id=required("TENCENT_SMS_SDK_APP_ID"), sign_name=required("TENCENT_SMS_SIGN_NAME"),
             template_id=required("TENCENT_SMS_TEMPLATE_ID"),
-            region=os.environ.get("TENCENT_SMS_REGION") or "ap-guangzhou",
-            endpoint=os.environ.get("TENCENT_SMS_ENDPOINT") or "sms.tencentcloudapi.com",
-            scheme=os.environ.get("TENCENT_SMS_SCHEME") or "https",
+            region=settings.tencent_sms_region,
+            endpoint=settings.tencent_sms_endpoint,
+            scheme=settings.tencent_sms_scheme,
         )
 
 

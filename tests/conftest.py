@@ -20,11 +20,11 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ["LOAN_POLICY_PATH"] = str(ROOT / "policy.yml")
 # One business date for the whole run, here and in every server started from here: a run that
 # crosses midnight in China would otherwise seed 张伟 12 days overdue and then read him at 13.
-from actions.clock import today_in_china  # noqa: E402
+from overdue.clock import today_in_china  # noqa: E402
 
 os.environ.setdefault("BANK_BUSINESS_DATE", today_in_china().isoformat())
 # Shared by the servers started here and the tests: web chat session ids and bank-login
-# tokens are signed with these (channels/web_sessions.py, channels/bank_login.py).
+# tokens are signed with these (channels/web_sessions.py, overdue/bank_login.py).
 os.environ.setdefault("WEBCHAT_SESSION_SECRET", uuid.uuid4().hex + uuid.uuid4().hex)
 os.environ.setdefault("BANK_LOGIN_TOKEN_SECRET", uuid.uuid4().hex + uuid.uuid4().hex)
 
@@ -52,7 +52,7 @@ def _database_params():
 
 @pytest.fixture(scope="session")
 def today() -> date:
-    from actions.clock import today_in_china
+    from overdue.clock import today_in_china
 
     return today_in_china()
 
@@ -249,7 +249,7 @@ def console_url(servers, tmp_path_factory):
     """The console as bin/run starts it, on the test servers' databases."""
     from sqlalchemy import select
 
-    from console.passwords import hash_password
+    from overdue.passwords import hash_password
     from loandb.models import Agent
     from loandb.session import session_scope
 

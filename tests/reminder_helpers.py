@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import delete, select
 
-from actions.clock import CHINA
+from overdue.clock import CHINA
 
 from loandb.models import (
     CreditReportStatus,

@@ -245,7 +245,7 @@ async def test_numbers_in_the_request_that_opens_the_check_are_not_identity():
 async def test_after_hours_the_ticket_is_queued_and_the_bot_keeps_serving(monkeypatch):
     from datetime import datetime
 
-    from actions.clock import CHINA
+    from overdue.clock import CHINA
     from actions.handoff import ActionHandoff
 
     monkeypatch.setattr("actions.handoff.now_in_china", lambda: datetime(2026, 11, 29, 23, 30, tzinfo=CHINA))

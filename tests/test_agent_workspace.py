@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from console.app import create_app
-from console.passwords import hash_password
-from console.rasa_api import RasaAPI
+from overdue.passwords import hash_password
+from gateways.rasa_http import RasaAPI
 from loandb.models import Agent, AuditEntry, ConsoleSession, Customer, HandoffTicket, TicketReview
 from loandb.session import session_scope
 from loandb.transcripts import keep_transcript
@@ -206,17 +206,17 @@ def test_the_dashboard_figures_compare_with_the_period_before(workspace):
 def test_canned_replies_are_filled_from_the_panel_and_searchable(workspace):
     from decimal import Decimal
 
-    from actions.account_snapshot import customer_snapshot
-    from actions.clock import today_in_china
-    from actions.money import format_yuan
-    from actions.policy import load_policy
+    from loandb.snapshots import customer_snapshot
+    from overdue.clock import today_in_china
+    from overdue.money import format_yuan
+    from overdue.bank_rules import load_bank_rules
 
     client = signed_in(workspace, "agent")
     replies = client.get(f"/agent/api/tickets/{workspace['ids']['resolved']}/canned-replies").json()["replies"]
     assert len(replies) >= 5 and all("{" not in r["text"] for r in replies)
     with session_scope(workspace["url"]) as session:
         zhang = session.execute(select(Customer).where(Customer.name == "张伟")).scalars().one()
-        loans = [loan for loan in customer_snapshot(session, zhang.id, today_in_china(), load_policy())
+        loans = [loan for loan in customer_snapshot(session, zhang.id, today_in_china(), load_bank_rules())
                  if loan.overdue_amount]
     owed = format_yuan(sum((loan.overdue_amount + loan.charges for loan in loans), Decimal("0")))
     due = min(loan.earliest_due_date for loan in loans)

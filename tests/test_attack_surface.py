@@ -19,9 +19,9 @@ import requests
 import socketio
 from sqlalchemy import select, update
 
-from channels.bank_login import mint_token
+from overdue.bank_login import mint_token
 from channels.web_sessions import issue_session_id
-from console.passwords import hash_password
+from overdue.passwords import hash_password
 from launcher import ROOT, free_port, wait_until_up
 from loandb.models import Agent, AuditEntry, ConsoleLoginFailure, ConsoleSession, Customer, HandoffTicket
 from loandb.session import session_scope
@@ -95,7 +95,7 @@ def test_an_agents_reply_cannot_be_steered_into_another_conversation(servers):
     """The attacker's ticket names ``<victim>/tracker/events?``: quoted, it stays one id."""
     import asyncio
 
-    from console.rasa_api import RasaAPI
+    from gateways.rasa_http import RasaAPI
 
     victim = f"victim-{uuid.uuid4().hex[:8]}"
     servers.say(victim, "你好")
@@ -400,7 +400,7 @@ def test_logout_revokes_a_copied_cookie_and_sessions_end_after_their_lifetime(se
     assert signed_in(again, console)
     from datetime import timedelta
 
-    from actions.clock import now_in_china
+    from overdue.clock import now_in_china
     with session_scope(servers.loans_url) as session:
         agent_id = session.execute(select(Agent.id).where(Agent.username == name)).scalar_one()
         session.execute(update(ConsoleSession).where(ConsoleSession.revoked_at.is_(None),

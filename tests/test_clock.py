@@ -1,7 +1,7 @@
 """The business date: China's calendar day, or the date a run pins."""
 from datetime import date, datetime, timedelta, timezone
 
-from actions import clock
+from overdue import clock
 
 
 def test_today_is_the_day_in_china_not_on_the_server(monkeypatch):

@@ -1,5 +1,5 @@
 """The knowledge file behind "what happens if I do not pay" (consequences.yml) and the answers
-built from it (actions/consequences.py): every fact sourced, the general rule before the
+built from it (overdue/consequences.py): every fact sourced, the general rule before the
 identity check, each demo customer's own stage after it, and the tone."""
 import re
 from datetime import timedelta
@@ -9,9 +9,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from actions.account_snapshot import customer_snapshot
-from actions.consequences import DEFAULT_PATH, answer, describes_misconduct, load_knowledge, topics_asked
-from actions.policy import load_policy
+from loandb.snapshots import customer_snapshot
+from overdue.consequences import DEFAULT_PATH, answer, describes_misconduct, load_knowledge, topics_asked
+from overdue.bank_rules import load_bank_rules
 from loandb.models import Customer
 from loandb.session import session_scope
 
@@ -28,7 +28,7 @@ def knowledge():
 
 @pytest.fixture(scope="module")
 def policy():
-    return load_policy()
+    return load_bank_rules()
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
-from console.passwords import hash_password, verify_password
+from overdue.passwords import hash_password, verify_password
 from console.throttle import (LOCK_MINUTES, MAX_FAILURES, forget_failures, locked_subject, login_subjects,
                               record_failure)
-from actions.masking import mask_numbers, mask_tail
+from overdue.masking import mask_numbers, mask_tail
 
 
 def test_password_hash_is_salted_and_verifies():
@@ -14,7 +14,7 @@ def test_password_hash_is_salted_and_verifies():
 def test_failed_logins_lock_a_name_and_an_address_out_for_15_minutes(tmp_path):
     from datetime import timedelta
 
-    from actions.clock import now_in_china
+    from overdue.clock import now_in_china
     from loandb.seed import create_schema
     from loandb.session import session_scope
 

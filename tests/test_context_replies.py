@@ -1,10 +1,10 @@
-"""Short replies read in context (actions/context_replies.py): a yes or no inside a confirmation,
+"""Short replies read in context (overdue/context_replies.py): a yes or no inside a confirmation,
 a value for the form's question, "为什么" and "还有别的办法吗"."""
 from datetime import date
 
 import pytest
 
-from actions.context_replies import answers_question, asks_for_options, asks_why, declines_with_reason, yes_or_no
+from overdue.context_replies import answers_question, asks_for_options, asks_why, declines_with_reason, yes_or_no
 
 TODAY = date(2026, 11, 29)
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import delete, event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from launcher import ROOT
 from loandb import tracker_events
 from loandb.models import (
@@ -289,7 +289,7 @@ def test_the_reset_command_rebuilds_the_demo(urls, monkeypatch):
 
 def test_retention_deletes_and_clears_what_is_past_its_period_in_bounded_batches(urls, monkeypatch):
     from loandb.retention import apply_retention, run_if_due
-    from privacy.retention_rules import load_retention_rules
+    from overdue.retention_rules import load_retention_rules
 
     rules = load_retention_rules()
     rules = type(rules)(days=rules.days, batch_size=2, run_every_hours=rules.run_every_hours)
@@ -366,9 +366,9 @@ def test_retention_deletes_and_clears_what_is_past_its_period_in_bounded_batches
 
 
 def test_retention_periods_are_checked():
-    from privacy.retention_rules import RetentionPolicyError, RetentionRules
+    from overdue.retention_rules import RetentionPolicyError, RetentionRules
 
-    from privacy.retention_rules import KINDS
+    from overdue.retention_rules import KINDS
 
     raw = {f"{kind}_days": 30 for kind in KINDS}
     RetentionRules.from_dict({**raw, "batch_size": 100, "run_every_hours": 24})
@@ -382,8 +382,8 @@ def test_retention_periods_are_checked():
 
 def test_erasure_anonymises_one_customer_everywhere_and_keeps_what_the_law_requires(urls, monkeypatch, tmp_path,
                                                                                   today):
-    from actions.account_snapshot import customer_snapshot
-    from actions.policy import load_policy
+    from loandb.snapshots import customer_snapshot
+    from overdue.bank_rules import load_bank_rules
     from loandb.erasure import erase_customer
 
     now = now_in_china()
@@ -398,7 +398,7 @@ def test_erasure_anonymises_one_customer_everywhere_and_keeps_what_the_law_requi
         {"phone": "13912345521", "text": "您的验证码是654321"},
     ]) + "\n", encoding="utf-8")
     with session_scope(urls["loans"]) as session:
-        before = customer_snapshot(session, state["zhang_id"], today, load_policy())
+        before = customer_snapshot(session, state["zhang_id"], today, load_bank_rules())
 
     outcome = erase_customer(state["zhang_id"], "operator:test", url=urls["loans"], tracker_url=urls["tracker"],
                              outbox=outbox)
@@ -434,7 +434,7 @@ def test_erasure_anonymises_one_customer_everywhere_and_keeps_what_the_law_requi
         request = session.execute(select(ServiceRequest)).scalars().one()
         assert (request.reason, request.conversation_id, request.amount) == (None, None, Decimal("1200.00"))
         assert session.execute(select(func.count(AuditEntry.id))).scalar_one() == 2  # the trail is kept
-        after = customer_snapshot(session, state["zhang_id"], today, load_policy())
+        after = customer_snapshot(session, state["zhang_id"], today, load_bank_rules())
         assert [loan.overdue_amount for loan in after] == [loan.overdue_amount for loan in before]  # loans kept
         li = customer_named(session, "李娜")
         assert li.phone == "13912345521" and li.wechat_openid == "oDEMO_lina"
@@ -466,7 +466,7 @@ def test_an_anonymised_event_keeps_its_kind_and_intent_only_and_stays_so():
 
 
 def test_an_outbox_line_is_the_customers_by_phone_even_when_it_is_not_json():
-    from privacy.erasure_rules import outbox_line_mentions
+    from overdue.erasure_rules import outbox_line_mentions
 
     assert outbox_line_mentions('{"phone": "13800138866", "text": "验证码123456"}', "13800138866", 1)
     assert not outbox_line_mentions('{"phone": "13912345521", "text": "验证码"}', "13800138866", 1)
@@ -493,13 +493,13 @@ def test_the_erasure_command_for_operators(urls, tmp_path):
 # --- backups ---------------------------------------------------------------------------------
 
 def demo_figures(url: str, today) -> list:
-    from actions.account_snapshot import customer_snapshot
-    from actions.policy import load_policy
+    from loandb.snapshots import customer_snapshot
+    from overdue.bank_rules import load_bank_rules
 
     with session_scope(url) as session:
         return [(customer.name, customer.id_number, [(loan.overdue_amount, loan.charges, loan.days_overdue)
                                                      for loan in customer_snapshot(session, customer.id, today,
-                                                                                   load_policy())])
+                                                                                   load_bank_rules())])
                 for customer in session.execute(select(Customer).order_by(Customer.id)).scalars()]
 
 
@@ -560,7 +560,7 @@ def test_a_supervisor_erases_a_customer_in_the_console_and_an_agent_cannot(urls,
     from fastapi.testclient import TestClient
 
     from console.app import create_app
-    from console.passwords import hash_password
+    from overdue.passwords import hash_password
 
     monkeypatch.setenv("LOAN_DB_URL", urls["loans"])
     monkeypatch.setenv("TRACKER_DB_URL", urls["tracker"])

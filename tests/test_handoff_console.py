@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from console.app import create_app
-from console.passwords import hash_password
-from console.rasa_api import RasaAPI
+from overdue.passwords import hash_password
+from gateways.rasa_http import RasaAPI
 from loandb.models import Agent, AuditEntry, HandoffTicket
 from loandb.session import session_scope
 
@@ -152,7 +152,7 @@ def test_handoff_triggers_over_rest(servers, loans_db, messages, reason, priorit
 def test_dashboard_counts_today_from_the_stores(servers, console):
     import sqlite3
 
-    from actions.clock import today_in_china
+    from overdue.clock import today_in_china
     from console.dashboard import dashboard
 
     servers.say(f"dash-{uuid.uuid4().hex[:8]}", "asdfgh qwerty")

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.handoff_triggers import message_trigger, recent_user_messages
+from overdue.handoff_triggers import message_trigger, recent_user_messages
 
 
 def msg(text="x", intent="inform", negative=False, self_harm=False):

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select, update
 
 from actions.account_answers import ActionAnswerAccount
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from actions.identity import ActionUnbindWechat, ValidateIdentityForm
 from actions.router import ActionRouteRequest
 from loandb.models import Customer, IdentityLock, OneTimeCode
@@ -244,11 +244,11 @@ async def test_wechat_binding_needs_the_code_and_ends_with_unbinding(domain, out
 async def test_an_expired_binding_gets_no_reminders_with_amounts_and_no_trust(today):
     from datetime import datetime, time
 
-    from actions.clock import CHINA
-    from actions.policy import load_policy
-    from reminders.store import contacts, customer_of_conversation
+    from overdue.clock import CHINA
+    from overdue.bank_rules import load_bank_rules
+    from loandb.reminder_store import contacts, customer_of_conversation
 
-    policy = load_policy()
+    policy = load_bank_rules()
     as_of = datetime.combine(today, time(12), tzinfo=CHINA)
     with session_scope() as session:
         zhang = session.execute(select(Customer).where(Customer.id_last4 == "3021")).scalar_one()

@@ -7,10 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from console.app import create_app
-from console.passwords import hash_password
-from console.rasa_api import RasaAPI
+from overdue.passwords import hash_password
+from gateways.rasa_http import RasaAPI
 from loandb.models import Agent, AuditEntry, Customer, IdentityLock
 from loandb.session import session_scope
 from tests.conftest import forget_identity_failures
@@ -78,13 +78,13 @@ def test_an_agent_lifts_a_lock_after_a_call_and_it_is_audited(console):
 
 
 def test_a_spike_of_failed_checks_shows_on_the_dashboard(console):
-    from actions.policy import load_policy
+    from overdue.bank_rules import load_bank_rules
     from loandb import identity_store
 
     log_in(console)
     calm = console.get("/agent/dashboard").text
     assert 'id="identity-failures"' in calm and "异常增多" not in calm
-    rules = load_policy().identity
+    rules = load_bank_rules().identity
     now = now_in_china()
     with session_scope() as session:
         for n in range(rules.alert_failures_per_hour):  # one guess each from many conversations

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.identity_digits import find_identity_digits
+from overdue.identity_digits import find_identity_digits
 
 
 @pytest.mark.parametrize(

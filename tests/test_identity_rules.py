@@ -1,14 +1,14 @@
-"""The pure rules for codes, lockouts and bindings (actions/identity_rules.py), with the
+"""The pure rules for codes, lockouts and bindings (overdue/identity_rules.py), with the
 policy's own values."""
 from datetime import datetime, timedelta
 
 import pytest
 
-from actions import identity_rules as rules_
-from actions.clock import CHINA
-from actions.policy import load_policy
+from overdue import identity_rules as rules_
+from overdue.clock import CHINA
+from overdue.bank_rules import load_bank_rules
 
-RULES = load_policy().identity
+RULES = load_bank_rules().identity
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=CHINA)
 
 
@@ -75,4 +75,4 @@ def test_a_binding_is_trusted_for_180_days():
 def test_exact_commands_of_the_identity_journey(text, intent):
     from bank_nlu.reminder_replies import reply_intent
 
-    assert reply_intent(text, load_policy().reminders) == intent
+    assert reply_intent(text, load_bank_rules().reminders) == intent

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from actions.account_snapshot import customer_snapshot
-from actions.policy import load_policy
-from actions.clock import CHINA
+from loandb.snapshots import customer_snapshot
+from overdue.bank_rules import load_bank_rules
+from overdue.clock import CHINA
 from loandb.models import Customer, ScheduleRow, ServiceRequest
 from loandb.service_requests import create_request
 from loandb.queries import customer_by_openid, customers_by_identity, loans_of_customer
@@ -38,7 +38,7 @@ def test_money_and_rates_are_exact(seeded_db_url):
 
 
 def test_demo_snapshots(seeded_db_url, today):
-    policy = load_policy()
+    policy = load_bank_rules()
     with session_scope(seeded_db_url) as session:
         zhang = customer_snapshot(session, _customer(session, "张伟").id, today, policy)[0]
         li = customer_snapshot(session, _customer(session, "李娜").id, today, policy)[0]

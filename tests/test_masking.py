@@ -1,7 +1,7 @@
-"""Long numbers are masked in every form a customer can type them (actions/masking.py)."""
+"""Long numbers are masked in every form a customer can type them (overdue/masking.py)."""
 import pytest
 
-from actions.masking import mask_numbers
+from overdue.masking import mask_numbers
 
 
 @pytest.mark.parametrize("typed, shown", [

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from actions.money import format_rate, format_yuan, to_cents
+from overdue.money import format_rate, format_yuan, to_cents
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import classification_report, f1_score
 
-from bank_nlu.normalizer import normalize
+from overdue.normalizing import normalize
 from evaluation.perturb import COPIES
 from evaluation.report import TEST_SETS, coincidences, entity_f1, entity_scores, fingerprint
 from launcher import ROOT

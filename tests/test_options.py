@@ -1,10 +1,10 @@
-"""What else each demo customer can do, in order (actions/options.py)."""
+"""What else each demo customer can do, in order (overdue/options.py)."""
 import pytest
 from sqlalchemy import select
 
-from actions.account_snapshot import customer_snapshot
-from actions.options import GENERAL, options_for
-from actions.policy import load_policy
+from loandb.snapshots import customer_snapshot
+from overdue.options import GENERAL, options_for
+from overdue.bank_rules import load_bank_rules
 from loandb.models import Customer
 from loandb.session import session_scope
 
@@ -12,7 +12,7 @@ from loandb.session import session_scope
 @pytest.fixture(scope="module")
 def demo(seeded_db_url, today):
     with session_scope(seeded_db_url) as session:
-        return {c.name: customer_snapshot(session, c.id, today, load_policy())
+        return {c.name: customer_snapshot(session, c.id, today, load_bank_rules())
                 for c in session.execute(select(Customer).where(Customer.is_demo)).scalars()}
 
 
@@ -22,12 +22,12 @@ def demo(seeded_db_url, today):
     ("王强", ["promise", "deferral", "negotiated_plan", "human"]),
 ])
 def test_each_demo_customer_gets_the_options_that_fit(demo, today, name, expected):
-    assert options_for(demo[name], today, load_policy()) == expected
+    assert options_for(demo[name], today, load_bank_rules()) == expected
 
 
 def test_before_the_identity_check_the_general_list(today):
-    assert options_for(None, today, load_policy()) == GENERAL
+    assert options_for(None, today, load_bank_rules()) == GENERAL
 
 
 def test_nothing_overdue_leaves_a_person(today):
-    assert options_for([], today, load_policy()) == ["human"]
+    assert options_for([], today, load_bank_rules()) == ["human"]

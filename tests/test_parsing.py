@@ -1,4 +1,4 @@
-"""Tests for actions.parsing: amounts and dates as Chinese bank customers type them."""
+"""Tests for overdue.parsing: amounts and dates as Chinese bank customers type them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from actions.parsing import parse_amount, parse_date
+from overdue.parsing import parse_amount, parse_date
 
 SUNDAY = date(2026, 11, 29)  # a Sunday, one day before a 30-day month ends
 FRIDAY = date(2026, 11, 27)

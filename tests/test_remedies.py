@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from actions.account_snapshot import customer_snapshot
-from actions.clock import add_months
-from actions.policy import load_policy
-from actions.remedies import (
+from loandb.snapshots import customer_snapshot
+from overdue.clock import add_months
+from overdue.bank_rules import load_bank_rules
+from overdue.remedies import (
     card_installment_options,
     deferral_decision,
     promise_amount_problem,
@@ -22,7 +22,7 @@ from loandb.session import session_scope
 
 @pytest.fixture(scope="module")
 def policy():
-    return load_policy()
+    return load_bank_rules()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
-from actions.clock import CHINA, today_in_china
+from overdue.clock import CHINA, today_in_china
 from actions.deferral import ActionSubmitDeferral, ValidateDeferralForm
 from actions.installment import ActionAskInstallmentTerm, ActionSubmitCardInstallment, ValidateNegotiatedPlanForm
 from actions.promise import ActionSubmitPromise, ValidatePromiseForm

@@ -7,15 +7,15 @@ from datetime import timedelta
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.clock import now_in_china, today_in_china
-from actions.policy import load_policy
+from overdue.clock import now_in_china, today_in_china
+from overdue.bank_rules import load_bank_rules
 from actions.proactive import ActionReminderMessage, ActionResumeReminders, ActionStopReminders
 from actions.router import ActionRouteRequest
 from bank_nlu.reminder_replies import RESUME, STOP, reply_intent
 from loandb.models import Reminder
 from loandb.session import session_scope
-from reminders import store
-from reminders.figures import ReminderFigures
+from loandb import reminder_store as store
+from overdue.reminder_figures import ReminderFigures
 from tests.reminder_helpers import add_customer, remove_customers, web_conversation
 from tests.trackers import make_tracker, responses, run
 
@@ -118,7 +118,7 @@ async def test_opting_out_in_a_conversation_of_no_known_customer_says_how(custom
     ("我要退订信用卡", None), ("TDD", None), ("好的我明天还", None), ("", None),
 ])
 def test_an_exact_reply_stops_or_resumes_reminders(text, intent):
-    assert reply_intent(text, load_policy().reminders) == intent
+    assert reply_intent(text, load_bank_rules().reminders) == intent
 
 
 # --- the words ------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def test_every_placeholder_is_filled_from_the_figures(domain):
 
 
 def test_the_reminder_event_is_not_taken_for_the_customers_words():
-    from actions.handoff_triggers import recent_user_messages
+    from overdue.handoff_triggers import recent_user_messages
     from console.tickets import transcript
 
     events = [{"event": "user", "text": "EXTERNAL: EXTERNAL_overdue_reminder", "timestamp": 1,

@@ -13,7 +13,7 @@ import pytest
 import requests
 import socketio
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from channels.web_sessions import issue_session_id
 from launcher import ROOT
 from loandb.models import Customer

@@ -4,9 +4,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from actions.clock import CHINA
-from actions.policy import load_policy, within_quiet_hours
-from reminders.rules import (
+from overdue.clock import CHINA
+from overdue.bank_rules import load_bank_rules, within_quiet_hours
+from overdue.reminder_rules import (
     DAILY_LIMIT,
     DUE_SOON,
     GRACE_LAST_DAY,
@@ -32,7 +32,7 @@ WECHAT = Contact("wechat", "oRULES")
 
 @pytest.fixture(scope="module")
 def policy():
-    return load_policy()
+    return load_bank_rules()
 
 
 def at(day: date, clock: str = "10:00") -> datetime:

@@ -9,15 +9,16 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError
 
-from actions.clock import CHINA
-from actions.policy import load_policy
+from overdue.clock import CHINA
+from overdue.bank_rules import load_bank_rules
 from console.tickets import customer_panel
 from launcher import ROOT
 from loandb.models import Customer, HandoffTicket, ScheduleRow, ServiceRequest
 from loandb.seed import create_schema
 from loandb.session import get_engine, session_scope
-from reminders import store, web
-from reminders.rules import Contact, Decision, Occasion
+from loandb import reminder_store as store
+from channels import web_reminders as web
+from overdue.reminder_rules import Contact, Decision, Occasion
 from reminders.scheduler import main, parse_now, run_once
 from reminders.sending import WeChatTemplates
 from tests.conftest import POSTGRES_URL, WECHAT_APP_ID, _postgres_available
@@ -60,7 +61,7 @@ def db(request, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def policy():
-    return load_policy()
+    return load_bank_rules()
 
 
 @pytest.fixture
@@ -310,7 +311,7 @@ def test_the_command_runs_once_as_of_a_given_moment(db, monkeypatch, capsys, ope
 
 def test_a_card_statement_due_soon_is_told_with_its_minimum(db, policy):
     from loandb.models import CreditReportStatus, LoanAccount
-    from reminders.figures import reminder_figures
+    from loandb.snapshots import reminder_figures
 
     with session_scope() as session:
         customer, _ = add_customer(session, "陈静", DUE)

@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from sqlalchemy import select
 
-from actions.clock import add_months, format_day
-from actions.parsing import parse_date
+from overdue.clock import add_months, format_day
+from overdue.parsing import parse_date
 from channels.payload_guard import allowed_payloads
 from launcher import ROOT
 from loandb.models import Customer, HandoffTicket, ServiceRequest

@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
-from actions.clock import now_in_china
-from actions.satisfaction_replies import nothing_to_add, rating_in
+from overdue.clock import now_in_china
+from overdue.satisfaction_replies import nothing_to_add, rating_in
 from console.app import create_app
-from console.passwords import hash_password
-from console.rasa_api import RasaAPI
+from overdue.passwords import hash_password
+from gateways.rasa_http import RasaAPI
 from loandb.models import Agent, Customer, HandoffTicket, SatisfactionRating
 from loandb.satisfaction import save_rating
 from loandb.session import session_scope
@@ -105,7 +105,7 @@ def test_a_goodbye_asks_for_a_rating_with_five_buttons_and_keeps_it_and_the_word
     assert "谢谢您的评分" in servers.texts(sender, asked["buttons"][3]["payload"])
     assert ratings_of(servers, sender) == [(4, "", "rest", customer_id_of(servers, "张伟"), None)]
     assert "感谢您的宝贵意见" in servers.texts(sender, "小邮回答得很清楚，就是我手机13800138866收不到短信")
-    # The words are kept, numbers masked as everywhere else (actions/masking.py).
+    # The words are kept, numbers masked as everywhere else (overdue/masking.py).
     [(score, words, *_)] = ratings_of(servers, sender)
     assert score == 4 and words.startswith("小邮回答得很清楚") and "手机*******8866收不到短信" in words
     assert "13800138866" not in words

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from loandb.models import Agent, Customer, HandoffTicket, TicketReview, TicketTranscript
 from loandb.session import session_scope
 from loandb.ticket_history import NOT_REVIEWED, HistoryFilter, count, rows

@@ -15,7 +15,7 @@ from wechatpy.crypto import _get_signature
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import to_text
 
-from actions.clock import now_in_china
+from overdue.clock import now_in_china
 from launcher import running_servers
 from loandb.seed import create_schema, reset_demo_customers
 from loandb.session import session_scope
@@ -305,8 +305,8 @@ def test_an_agent_reply_reaches_a_wechat_customer(servers, safe, fake_wechat_api
 
     from console.app import create_app
     from console.delivery import wechat_client
-    from console.passwords import hash_password
-    from console.rasa_api import RasaAPI
+    from overdue.passwords import hash_password
+    from gateways.rasa_http import RasaAPI
     from loandb.models import Agent, HandoffTicket
 
     monkeypatch.setenv("LOAN_DB_URL", servers.loans_url)

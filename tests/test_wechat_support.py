@@ -6,7 +6,8 @@ import uuid
 import pytest
 
 from channels.wechat import WeChatOutput, render_text
-from channels.wechat_support import ConfiguredWeChatClient, MessageLedger
+from channels.wechat_support import MessageLedger
+from gateways.wechat_api import ConfiguredWeChatClient
 from tests.fake_wechat_api import FakeWeChatAPI
 
 

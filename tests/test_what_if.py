@@ -1,4 +1,4 @@
-"""What-if arithmetic (actions/what_if.py): pay an amount now, the minimum, everything on a day,
+"""What-if arithmetic (overdue/what_if.py): pay an amount now, the minimum, everything on a day,
 or part now and the rest later; expected figures worked out here from the policy's rates."""
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -6,9 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from sqlalchemy import select
 
-from actions import what_if
-from actions.account_snapshot import LoanSnapshot, snapshot_loan
-from actions.policy import load_policy
+from overdue import what_if
+from overdue.account_snapshot import LoanSnapshot, snapshot_loan
+from overdue.bank_rules import load_bank_rules
 from loandb.models import Customer
 from loandb.queries import loans_of_customer
 from loandb.session import session_scope
@@ -22,7 +22,7 @@ def cents(value) -> Decimal:
 
 @pytest.fixture(scope="module")
 def policy():
-    return load_policy()
+    return load_bank_rules()
 
 
 def card(balance="12000.00", minimum="1200.00", days=12, policy=None) -> LoanSnapshot:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from bank_nlu.normalizer import normalize
+from overdue.normalizing import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "nlu"

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from console.rasa_api import RasaAPI
+from gateways.rasa_http import RasaAPI
 from tests.conftest import WECHAT_TOKEN
 from tests.production.conftest import REDIS_DB, WebChat, new_sender, texts
 from tests.test_wechat import message_xml, signature

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from channels.socketio_fanout import FANOUT_CHANNEL
-from console.rasa_api import RasaAPI
+from gateways.rasa_http import RasaAPI
 from tests.production.conftest import NOT_TAKEN_TEXT, WebChat, conversation_of, new_sender, texts
 
 pytestmark = pytest.mark.production

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from actions.clock import today_in_china
+from overdue.clock import today_in_china
 from benchmarks.load_test import check_against_tracker, load_identities, run_customers, summary
 from loandb.seed import add_random_customers
 from loandb.session import session_scope

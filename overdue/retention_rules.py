@@ -1,11 +1,11 @@
 """How long personal data is kept (``retention:`` in policy.yml), as cut-off moments."""
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Dict, Optional
 
 import yaml
+from settings import current
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy.yml"
 
@@ -46,6 +46,6 @@ class RetentionRules:
 
 def load_retention_rules(path: Optional[str] = None) -> RetentionRules:
     """From the policy file in force (``LOAN_POLICY_PATH``, as for the collection rules)."""
-    path = path or os.environ.get("LOAN_POLICY_PATH") or str(DEFAULT_POLICY_PATH)
+    path = path or str(current().loan_policy_path)
     with open(path, encoding="utf-8") as handle:
         return RetentionRules.from_dict(yaml.safe_load(handle)["retention"])

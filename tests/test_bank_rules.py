@@ -4,15 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from actions import policy as rules
-from actions.policy import Policy, load_policy
+from overdue import bank_rules as rules
+from overdue.bank_rules import BankRules, load_bank_rules
 
 TODAY = date(2026, 11, 29)
 
 
 @pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy()
+def policy() -> BankRules:
+    return load_bank_rules()
 
 
 def test_policy_file_holds_the_bank_rules(policy):
@@ -98,8 +98,8 @@ def test_days_overdue_never_negative():
 
 
 def test_policy_path_from_environment(tmp_path, monkeypatch):
-    text = (load_policy.__globals__["DEFAULT_POLICY_PATH"]).read_text(encoding="utf-8")
+    text = (load_bank_rules.__globals__["DEFAULT_POLICY_PATH"]).read_text(encoding="utf-8")
     custom = tmp_path / "policy.yml"
     custom.write_text(text.replace("grace_period_days: 3", "grace_period_days: 5"), encoding="utf-8")
     monkeypatch.setenv("LOAN_POLICY_PATH", str(custom))
-    assert load_policy().grace_period_days == 5
+    assert load_bank_rules().grace_period_days == 5

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date
 from typing import Optional
 
-from actions.parsing import parse_amount, parse_count, parse_date
+from overdue.parsing import parse_amount, parse_count, parse_date
 
 # Courtesy, particles and punctuation around a short answer: they change nothing.
 _FILLER = re.compile(

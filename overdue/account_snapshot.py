@@ -1,20 +1,17 @@
 """A customer's loans as the assistant talks about them: what is overdue and what it costs.
 
-Joins the loan database with the policy arithmetic; knows nothing of Rasa, so the
-REST tests, the actions and (later) the agent console read the same figures.
+The bank's arithmetic over a loan record (its schedule, deferrals and credit report, as
+the database layer loads them: ``loandb.snapshots`` fetches them); knows nothing of Rasa
+or the database, so the actions, the reminders and the console read the same figures.
 """
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Optional, Tuple
 
-from sqlalchemy.orm import Session
-
-from actions import policy as rules
-from actions.money import to_cents
-from actions.policy import Policy
-from loandb.models import LoanAccount
-from loandb.queries import loans_of_customer
+from overdue import bank_rules as rules
+from overdue.money import to_cents
+from overdue.bank_rules import BankRules
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ class LoanSnapshot:
         return self.is_overdue and not self.reported and self.grace_period_end is not None
 
 
-def snapshot_loan(loan: LoanAccount, today: date, policy: Policy) -> LoanSnapshot:
+def snapshot_loan(loan: Any, today: date, policy: BankRules) -> LoanSnapshot:
     overdue_rows = [row for row in loan.schedule if row.due_date < today and row.amount_unpaid > 0]
     principal = sum((row.principal - row.principal_paid for row in overdue_rows), Decimal("0"))
     interest = sum((row.interest - row.interest_paid for row in overdue_rows), Decimal("0"))
@@ -111,13 +108,3 @@ def snapshot_loan(loan: LoanAccount, today: date, policy: Policy) -> LoanSnapsho
         late_payments=late,
     )
 
-
-def customer_snapshot(
-    session: Session,
-    customer_id: int,
-    today: date,
-    policy: Policy,
-    kinds: Optional[Sequence[str]] = None,
-) -> List[LoanSnapshot]:
-    """Every loan of the customer (optionally only some kinds), oldest account first."""
-    return [snapshot_loan(loan, today, policy) for loan in loans_of_customer(session, customer_id, kinds)]

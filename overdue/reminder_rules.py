@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import FrozenSet, List, Mapping, Optional, Tuple
 
-from actions.clock import CHINA
-from actions.policy import Policy, within_quiet_hours
+from overdue.clock import CHINA
+from overdue.bank_rules import BankRules, within_quiet_hours
 
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 GRACE_LAST_DAY = "grace_last_day"
+# The EXTERNAL intent a reminder enters the conversation as: before the due date, or after it.
+EXTERNAL_INTENTS = {DUE_SOON: "EXTERNAL_due_soon", OVERDUE: "EXTERNAL_overdue_reminder",
+                    GRACE_LAST_DAY: "EXTERNAL_overdue_reminder"}
 
 # Why a reminder was not sent, in the order they are checked: the customer's wishes and
 # situation first, then the hour, then how to reach them, then the limits.
@@ -89,7 +92,7 @@ class Decision:
         return self.occasion.key(self.customer_id)
 
 
-def occasions(loan: LoanDue, today: date, policy: Policy) -> List[Occasion]:
+def occasions(loan: LoanDue, today: date, policy: BankRules) -> List[Occasion]:
     """The reminders this loan calls for today. An overdue loan gets only overdue ones."""
     rules = policy.reminders
     if loan.overdue_since is not None:
@@ -115,7 +118,7 @@ def _standing_reason(facts: CustomerFacts, today: date) -> Optional[str]:
     return None
 
 
-def decide(facts: CustomerFacts, now: datetime, policy: Policy) -> List[Decision]:
+def decide(facts: CustomerFacts, now: datetime, policy: BankRules) -> List[Decision]:
     """Every reminder due to this customer at ``now`` (China time), sent or skipped with a reason.
 
     Occasions already sent are left out. Most overdue first, so when the daily limit
@@ -155,7 +158,7 @@ def decide(facts: CustomerFacts, now: datetime, policy: Policy) -> List[Decision
     return decisions
 
 
-def conversation_busy(last_event_at: Optional[datetime], paused: bool, now: datetime, policy: Policy) -> bool:
+def conversation_busy(last_event_at: Optional[datetime], paused: bool, now: datetime, policy: BankRules) -> bool:
     """The customer is talking with us (or with a person) right now: a reminder would interrupt."""
     if paused:
         return True

@@ -9,7 +9,7 @@ Both functions return ``None`` when nothing usable is found, so a dialogue can
 re-ask instead of guessing. The module is pure: no I/O, no clock, no global
 mutable state, and no third-party dependency (a small Decimal-based numeral
 converter avoids the float artefacts and gaps of general-purpose libraries).
-Rounding goes through ``actions.money.to_cents`` so every amount in the project
+Rounding goes through ``overdue.money.to_cents`` so every amount in the project
 is rounded the same way.
 """
 
@@ -21,8 +21,8 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal
 
-from actions.clock import add_months
-from actions.money import to_cents
+from overdue.clock import add_months
+from overdue.money import to_cents
 
 __all__ = ["parse_amount", "parse_date"]
 

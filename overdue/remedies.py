@@ -5,10 +5,10 @@ from datetime import date
 from decimal import Decimal
 from typing import List, Optional
 
-from actions.account_snapshot import LoanSnapshot
-from actions.clock import add_months
-from actions.money import to_cents
-from actions.policy import Policy
+from overdue.account_snapshot import LoanSnapshot
+from overdue.clock import add_months
+from overdue.money import to_cents
+from overdue.bank_rules import BankRules
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Decision:
 ELIGIBLE = Decision(True)
 
 
-def deferral_decision(loan: LoanSnapshot, today: date, policy: Policy) -> Decision:
+def deferral_decision(loan: LoanSnapshot, today: date, policy: BankRules) -> Decision:
     if loan.is_card:
         return Decision(False, "credit_card")
     if loan.in_legal_collection:
@@ -35,7 +35,7 @@ def deferral_decision(loan: LoanSnapshot, today: date, policy: Policy) -> Decisi
     return ELIGIBLE
 
 
-def waiver_decision(loan: LoanSnapshot, today: date, policy: Policy) -> Decision:
+def waiver_decision(loan: LoanSnapshot, today: date, policy: BankRules) -> Decision:
     if not loan.is_overdue or loan.charges == 0:
         return Decision(False, "no_charges")
     if loan.days_overdue > policy.waiver_max_days_overdue:
@@ -54,7 +54,7 @@ class InstallmentOption:
     total_fee: Decimal
 
 
-def card_installment_options(balance: Decimal, policy: Policy) -> List[InstallmentOption]:
+def card_installment_options(balance: Decimal, policy: BankRules) -> List[InstallmentOption]:
     """Each term the policy offers for a card's unpaid statement balance."""
     monthly_fee = to_cents(balance * policy.card_installment_monthly_fee_rate)
     return [
@@ -68,7 +68,7 @@ def card_installment_options(balance: Decimal, policy: Policy) -> List[Installme
     ]
 
 
-def promise_date_problem(promised: date, today: date, policy: Policy) -> Optional[str]:
+def promise_date_problem(promised: date, today: date, policy: BankRules) -> Optional[str]:
     if promised < today:
         return "past"
     if (promised - today).days > policy.promise_max_days_ahead:

@@ -1,5 +1,5 @@
 """What if the customer pays an amount now, the minimum, or everything on a given day: the
-same policy arithmetic as every other figure (``actions/policy.py``), in Decimal, rounded
+same policy arithmetic as every other figure (``overdue/bank_rules.py``), in Decimal, rounded
 half-up to cents.
 
 A payment first covers the charges already accrued (penalty interest, card interest and late
@@ -12,9 +12,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Optional
 
-from actions import policy as rules
-from actions.money import to_cents
-from actions.policy import Policy
+from overdue import bank_rules as rules
+from overdue.money import to_cents
+from overdue.bank_rules import BankRules
 
 ZERO = Decimal("0")
 
@@ -24,14 +24,14 @@ def total_to_settle(loan: Any) -> Decimal:
     return to_cents(loan.overdue_amount + loan.charges)
 
 
-def daily_accrual(loan: Any, unpaid: Decimal, policy: Policy) -> Decimal:
+def daily_accrual(loan: Any, unpaid: Decimal, policy: BankRules) -> Decimal:
     """What ``unpaid`` overdue principal adds each day past the grace period, unrounded."""
     if loan.kind == "credit_card":
         return unpaid * policy.card_daily_interest_rate
     return rules.loan_daily_penalty(unpaid, loan.annual_rate, policy)
 
 
-def _charges_for_days(loan: Any, unpaid: Decimal, days: int, policy: Policy) -> Decimal:
+def _charges_for_days(loan: Any, unpaid: Decimal, days: int, policy: BankRules) -> Decimal:
     return to_cents(daily_accrual(loan, unpaid, policy) * max(days, 0))
 
 
@@ -63,7 +63,7 @@ class PaymentOutcome:
         return not self.settles and not self.in_grace
 
 
-def pay_now(loan: Any, amount: Decimal, policy: Policy) -> PaymentOutcome:
+def pay_now(loan: Any, amount: Decimal, policy: BankRules) -> PaymentOutcome:
     """The customer pays ``amount`` today."""
     total = total_to_settle(loan)
     paid = min(to_cents(amount), total)
@@ -85,7 +85,7 @@ def pay_now(loan: Any, amount: Decimal, policy: Policy) -> PaymentOutcome:
     )
 
 
-def pay_minimum(loan: Any, policy: Policy) -> Optional[PaymentOutcome]:
+def pay_minimum(loan: Any, policy: BankRules) -> Optional[PaymentOutcome]:
     """A card's unpaid minimum paid today; None for a loan (it has no minimum) or none due."""
     if loan.kind != "credit_card" or not loan.minimum_due:
         return None
@@ -110,7 +110,7 @@ class SettlementOn:
         return self.total_on_day - self.total_today
 
 
-def settle_on(loan_today: Any, loan_on_day: Any, day: date, policy: Policy) -> SettlementOn:
+def settle_on(loan_today: Any, loan_on_day: Any, day: date, policy: BankRules) -> SettlementOn:
     """Everything paid on ``day``. ``loan_on_day`` is the same account's snapshot as of that day
     (what would be overdue then if nothing is paid before), built by the same arithmetic as
     today's."""
@@ -126,7 +126,7 @@ def settle_on(loan_today: Any, loan_on_day: Any, day: date, policy: Policy) -> S
     )
 
 
-def rest_on(loan: Any, outcome: PaymentOutcome, today: date, day: date, policy: Policy) -> Decimal:
+def rest_on(loan: Any, outcome: PaymentOutcome, today: date, day: date, policy: BankRules) -> Decimal:
     """Part paid today (``outcome``), the rest on ``day``: what that day's payment must be.
 
     Within the grace period nothing accrues if the rest is paid by its last day; past it, the

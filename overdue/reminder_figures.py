@@ -1,6 +1,6 @@
 """What a reminder says: the customer's own figures on the day it is shown.
 
-Read from the loan database and worked out with the policy's arithmetic, so the WeChat
+Worked out from the loan record (``loandb.snapshots`` fetches it) with the bank's arithmetic, so the WeChat
 template and the message in the conversation agree with every other answer the
 assistant gives. The words are the domain's responses; this module only picks which.
 """
@@ -9,13 +9,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, Optional
 
-from sqlalchemy.orm import Session
-
-from actions.account_snapshot import snapshot_loan
-from actions.clock import format_day
-from actions.money import format_yuan, to_cents
-from actions.policy import Policy, grace_period_end, within_grace
-from loandb.models import LoanAccount
+from overdue.account_snapshot import snapshot_loan
+from overdue.clock import format_day
+from overdue.money import format_yuan, to_cents
+from overdue.bank_rules import BankRules, grace_period_end, within_grace
 
 DUE_SOON = "due_soon"
 IN_GRACE = "in_grace"
@@ -60,12 +57,11 @@ class ReminderFigures:
         }
 
 
-def reminder_figures(
-    session: Session, loan_id: int, due_date: date, today: date, policy: Policy
+def figures_of_instalment(
+    loan: Any, due_date: date, today: date, policy: BankRules
 ) -> Optional[ReminderFigures]:
     """The figures of a reminder about this loan's instalment due on ``due_date``; None when
-    that instalment is paid by now (nothing to remind of)."""
-    loan = session.get(LoanAccount, loan_id)
+    that instalment is paid by now (nothing to remind of) or the loan is gone."""
     row = next((r for r in loan.schedule if r.due_date == due_date), None) if loan else None
     if row is None or row.amount_unpaid <= 0:
         return None

@@ -6,7 +6,6 @@ credit report, the months and amount of 恶意透支, legal collection).
 Pure: the account comes in as figures (``LoanSnapshot`` or anything with its fields), facts
 with their sources go out. Knows nothing of Rasa or the database.
 """
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,9 +16,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from actions.clock import add_months, format_day
-from actions.money import format_yuan, to_cents
-from actions.policy import Policy
+from overdue.clock import add_months, format_day
+from overdue.money import format_yuan, to_cents
+from overdue.bank_rules import BankRules
+from settings import current
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "consequences.yml"
 CARD = "credit_card"
@@ -86,7 +86,7 @@ def _load(path: str) -> Knowledge:
 
 def load_knowledge(path: Optional[str] = None) -> Knowledge:
     """The knowledge file in force; read once per path."""
-    return _load(path or os.environ.get("LOAN_CONSEQUENCES_PATH") or str(DEFAULT_PATH))
+    return _load(path or str(current().loan_consequences_path))
 
 
 def topics_asked(text: str, knowledge: Knowledge) -> List[str]:
@@ -123,7 +123,7 @@ def _is_card(loan: Any) -> bool:
     return loan.kind == CARD
 
 
-def stage(topic: str, loan: Any, today: date, policy: Policy, knowledge: Knowledge) -> Optional[str]:
+def stage(topic: str, loan: Any, today: date, policy: BankRules, knowledge: Knowledge) -> Optional[str]:
     """Where this overdue account stands for the topic: the key of a personal fact, if any."""
     if topic in ("lawsuit", "travel_limits"):
         return "in_legal_collection" if loan.in_legal_collection else "not_in_legal_collection"
@@ -138,7 +138,7 @@ def stage(topic: str, loan: Any, today: date, policy: Policy, knowledge: Knowled
     return None
 
 
-def _values(loan: Any, policy: Policy, knowledge: Knowledge) -> Dict[str, Any]:
+def _values(loan: Any, policy: BankRules, knowledge: Knowledge) -> Dict[str, Any]:
     values: Dict[str, Any] = {
         "grace_days": policy.grace_period_days,
         "retention_years": policy.record_retention_years,
@@ -162,7 +162,7 @@ class Said:
     general: bool
 
 
-def answer(text: str, loans: Optional[Sequence[Any]], today: date, policy: Policy,
+def answer(text: str, loans: Optional[Sequence[Any]], today: date, policy: BankRules,
            knowledge: Knowledge) -> List[Said]:
     """The facts that answer the question. ``loans`` None: not verified, the general rule only
     (no account fact); otherwise the general facts for the customer's kinds of account, then

@@ -10,13 +10,13 @@ from typing import Any, List, Tuple
 
 from sqlalchemy import update
 
-from actions.clock import now_in_china, today_in_china
-from actions.policy import load_policy
+from overdue.clock import now_in_china, today_in_china
+from overdue.bank_rules import load_bank_rules
 from loandb.models import CustomerConversation, Reminder
 from loandb.session import session_scope
-from reminders import store
-from reminders.figures import reminder_figures
-from reminders.sending import EXTERNAL_INTENTS
+from loandb import reminder_store as store
+from loandb.snapshots import reminder_figures
+from overdue.reminder_rules import EXTERNAL_INTENTS
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def move_conversation(old_id: str, new_id: str) -> None:
 def take_waiting(conversation_id: str) -> List[Tuple[int, str]]:
     """The reminders waiting in this chat, taken (two tabs opening at once show them once);
     those no longer true (paid since, or the customer opted out) are withdrawn."""
-    policy = load_policy()
+    policy = load_bank_rules()
     taken = []
     with session_scope() as session:
         for row in store.waiting_for(session, conversation_id):

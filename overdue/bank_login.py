@@ -9,12 +9,12 @@ refused and the customer is offered the usual digits. The bank's login server mi
 tokens; here only the demo page asks the console for one (console/bank_login_demo.py).
 """
 import logging
-import os
 import time
 from dataclasses import dataclass
 from typing import Optional
 
 import jwt
+from settings import current
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class BankLogin:
 
 
 def _secret(secret: Optional[str]) -> str:
-    return secret if secret is not None else os.environ.get(SECRET_VARIABLE, "")
+    return secret if secret is not None else current().bank_login_token_secret
 
 
 def mint_token(customer_id: int, secret: Optional[str] = None, lifetime_s: int = LIFETIME_SECONDS,

@@ -3,7 +3,6 @@
 Knows nothing of Rasa or the database: figures come in, Decimal figures go out, all
 rates from the policy file (``policy.yml``, or the path in ``LOAN_POLICY_PATH``).
 """
-import os
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -13,8 +12,9 @@ from typing import Any, Dict, Optional, Tuple
 
 import yaml
 
-from actions.identity_rules import IdentityRules
-from actions.money import format_rate, to_cents
+from overdue.identity_rules import IdentityRules
+from overdue.money import format_rate, to_cents
+from settings import current
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy.yml"
 
@@ -55,7 +55,7 @@ class ReminderRules:
 
 
 @dataclass(frozen=True)
-class Policy:
+class BankRules:
     grace_period_days: int
     loan_penalty_multiplier: Decimal
     loan_day_count_basis: int
@@ -86,7 +86,7 @@ class Policy:
     target_wait_minutes: int  # a ticket waiting longer is flagged on the supervisor's dashboard
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "Policy":
+    def from_dict(cls, raw: dict) -> "BankRules":
         return cls(
             grace_period_days=int(raw["grace_period_days"]),
             loan_penalty_multiplier=Decimal(str(raw["loan"]["penalty_rate_multiplier"])),
@@ -120,14 +120,14 @@ class Policy:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> Policy:
+def _load(path: str) -> BankRules:
     with open(path, encoding="utf-8") as handle:
-        return Policy.from_dict(yaml.safe_load(handle))
+        return BankRules.from_dict(yaml.safe_load(handle))
 
 
-def load_policy(path: Optional[str] = None) -> Policy:
+def load_bank_rules(path: Optional[str] = None) -> BankRules:
     """The policy in force; read once per path."""
-    return _load(path or os.environ.get("LOAN_POLICY_PATH") or str(DEFAULT_POLICY_PATH))
+    return _load(path or str(current().loan_policy_path))
 
 
 def days_overdue(due_date: date, today: date) -> int:
@@ -135,16 +135,16 @@ def days_overdue(due_date: date, today: date) -> int:
     return max((today - due_date).days, 0)
 
 
-def grace_period_end(due_date: date, policy: Policy) -> date:
+def grace_period_end(due_date: date, policy: BankRules) -> date:
     """Last day on which paying in full costs nothing extra and is not reported."""
     return due_date + timedelta(days=policy.grace_period_days)
 
 
-def within_grace(due_date: date, today: date, policy: Policy) -> bool:
+def within_grace(due_date: date, today: date, policy: BankRules) -> bool:
     return today <= grace_period_end(due_date, policy)
 
 
-def loan_daily_penalty(overdue_amount: Decimal, annual_rate: Decimal, policy: Policy) -> Decimal:
+def loan_daily_penalty(overdue_amount: Decimal, annual_rate: Decimal, policy: BankRules) -> Decimal:
     """Unrounded penalty interest per day: overdue x annual rate / basis x multiplier."""
     return (
         overdue_amount * annual_rate / policy.loan_day_count_basis * policy.loan_penalty_multiplier
@@ -152,7 +152,7 @@ def loan_daily_penalty(overdue_amount: Decimal, annual_rate: Decimal, policy: Po
 
 
 def loan_penalty(
-    overdue_amount: Decimal, annual_rate: Decimal, due_date: date, today: date, policy: Policy
+    overdue_amount: Decimal, annual_rate: Decimal, due_date: date, today: date, policy: BankRules
 ) -> Decimal:
     """Penalty interest accrued so far, from the day after the due date.
 
@@ -180,7 +180,7 @@ def card_charges(
     unpaid_minimum: Decimal,
     due_date: date,
     today: date,
-    policy: Policy,
+    policy: BankRules,
 ) -> CardCharges:
     """Daily interest on the unpaid statement balance plus the late fee on the unpaid minimum."""
     if within_grace(due_date, today, policy):
@@ -191,12 +191,12 @@ def card_charges(
     return CardCharges(interest, late_fee)
 
 
-def is_reportable(due_date: date, today: date, policy: Policy) -> bool:
+def is_reportable(due_date: date, today: date, policy: BankRules) -> bool:
     """An overdue past the grace period goes to the credit reference centre."""
     return policy.report_after_grace and not within_grace(due_date, today, policy)
 
 
-def record_removal_date(settled_on: date, policy: Policy) -> date:
+def record_removal_date(settled_on: date, policy: BankRules) -> date:
     """A credit-report record stays this long after the overdue is settled."""
     try:
         return settled_on.replace(year=settled_on.year + policy.record_retention_years)
@@ -204,7 +204,7 @@ def record_removal_date(settled_on: date, policy: Policy) -> date:
         return settled_on.replace(year=settled_on.year + policy.record_retention_years, day=28)
 
 
-def within_service_hours(moment_time: time, policy: Policy) -> bool:
+def within_service_hours(moment_time: time, policy: BankRules) -> bool:
     """Whether people answer now (China time)."""
     return policy.service_opens <= moment_time < policy.service_closes
 
@@ -216,7 +216,7 @@ def within_quiet_hours(moment_time: time, rules: ReminderRules) -> bool:
     return moment_time >= rules.quiet_start or moment_time < rules.quiet_end  # across midnight
 
 
-def policy_values(policy: Policy) -> Dict[str, Any]:
+def policy_values(policy: BankRules) -> Dict[str, Any]:
     """The policy's figures as the responses print them."""
     return {
         "grace_days": policy.grace_period_days,

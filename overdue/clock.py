@@ -1,9 +1,9 @@
 """The bank's calendar is China time, whatever the server's time zone."""
 import calendar
-import os
 from datetime import date, datetime
 from typing import Optional
 from zoneinfo import ZoneInfo
+from settings import current
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -18,7 +18,7 @@ def today_in_china() -> date:
     Pinning is how a test run, a replay or a night batch that crosses midnight keeps one date
     for every figure it shows; production leaves it unset.
     """
-    pinned = os.environ.get("BANK_BUSINESS_DATE", "").strip()
+    pinned = current().bank_business_date.strip()
     return date.fromisoformat(pinned) if pinned else now_in_china().date()
 
 

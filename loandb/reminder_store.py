@@ -8,9 +8,9 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from actions.clock import CHINA, as_china
-from actions.identity_rules import IdentityRules
-from actions.policy import Policy
+from overdue.clock import CHINA, as_china
+from overdue.identity_rules import IdentityRules
+from overdue.bank_rules import BankRules
 from loandb.models import (
     Customer,
     CustomerConversation,
@@ -23,7 +23,7 @@ from loandb.models import (
 )
 from loandb.identity_store import bound_openid, customer_bound_to
 from loandb.service_requests import OPEN_STATUSES
-from reminders.rules import Contact, CustomerFacts, Decision, LoanDue
+from overdue.reminder_rules import Contact, CustomerFacts, Decision, LoanDue
 
 # A reminder in one of these has reached the customer (or waits for them): it counts
 # toward the limits and its occasion is done.
@@ -134,7 +134,7 @@ def loan_due(loan: LoanAccount, today: date) -> LoanDue:
     )
 
 
-def customer_facts(session: Session, today: date, policy: Policy) -> List[CustomerFacts]:
+def customer_facts(session: Session, today: date, policy: BankRules) -> List[CustomerFacts]:
     """Facts about every customer with an instalment whose due date is a reminder day today."""
     rules = policy.reminders
     days = {today + timedelta(days=d) for d in rules.days_before_due}
@@ -275,7 +275,7 @@ def supersede_waiting(session: Session, conversation_id: str, keep_id: int, now:
         finish(session, row.id, "expired", "superseded", now)
 
 
-def expire_waiting(session: Session, today: date, policy: Policy) -> int:
+def expire_waiting(session: Session, today: date, policy: BankRules) -> int:
     """Web reminders the customer did not open in time are withdrawn."""
     oldest = _start_of(today - timedelta(days=policy.reminders.web_waiting_days - 1))
     rows = list(session.execute(

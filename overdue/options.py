@@ -3,8 +3,8 @@ last. Pure: the customer's accounts (``LoanSnapshot``) and the policy in, option
 from datetime import date
 from typing import Any, List, Optional, Sequence
 
-from actions.policy import Policy
-from actions.remedies import deferral_decision
+from overdue.bank_rules import BankRules
+from overdue.remedies import deferral_decision
 
 MINIMUM = "minimum"  # cards: pay the minimum first (no further late fee)
 PROMISE = "promise"  # agree a date to pay
@@ -17,7 +17,7 @@ HUMAN = "human"
 GENERAL = [MINIMUM, PROMISE, CARD_INSTALLMENT, DEFERRAL, NEGOTIATED_PLAN, HUMAN]
 
 
-def options_for(loans: Optional[Sequence[Any]], today: date, policy: Policy) -> List[str]:
+def options_for(loans: Optional[Sequence[Any]], today: date, policy: BankRules) -> List[str]:
     """The options that fit these accounts; ``None`` (not verified): the general list."""
     if loans is None:
         return list(GENERAL)
