@@ -8,6 +8,7 @@ it listens on ``ACTION_SERVER_HOST`` (127.0.0.1 unless told otherwise), and ever
 ``/health`` must carry ``ACTION_SERVER_TOKEN``: Rasa sends it as the ``token`` query parameter
 (``token:`` under ``action_endpoint`` in endpoints.yml; rasa.utils.endpoints.EndpointConfig).
 """
+
 import hmac
 import logging
 from typing import Optional
@@ -15,6 +16,7 @@ from typing import Optional
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
+
 from settings import current
 
 logger = logging.getLogger(__name__)
@@ -44,17 +46,21 @@ def require_token(app: Sanic, token: str) -> Sanic:
         if request.path in OPEN_PATHS:
             return None
         if not hmac.compare_digest(presented_token(request).encode(), expected):
-            logger.warning("refused an action-server call without the shared secret from %s", request.ip)
+            logger.warning(
+                "refused an action-server call without the shared secret from %s", request.ip
+            )
             return response.json({"error": "unauthorised"}, status=401)
         return None
 
     return app
 
 
-def build_app(actions_package: str = "actions", token: Optional[str] = None) -> Sanic:
+def build_app(actions_package: str = "actions", token: str | None = None) -> Sanic:
     """rasa-sdk's app for ``actions_package``, behind the shared-secret check."""
     token = token if token is not None else current().action_server_token
     if not token:
-        raise MissingToken(f"{TOKEN_VARIABLE} is not set: the action server refuses to start without it")
+        raise MissingToken(
+            f"{TOKEN_VARIABLE} is not set: the action server refuses to start without it"
+        )
     # No CORS: only the Rasa server calls it, never a browser.
     return require_token(create_app(actions_package, cors_origins=None), token)

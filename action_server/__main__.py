@@ -1,4 +1,5 @@
 """``python -m action_server [--host H] [--port P] [--actions actions]``: see the package docstring."""
+
 import argparse
 import logging
 
@@ -14,11 +15,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args()
-    logging.basicConfig(level=current().log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=current().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     app = build_app(args.actions)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
-    logging.getLogger(__name__).info("action server on http://%s:%s (shared secret required)", args.host, args.port)
+    logging.getLogger(__name__).info(
+        "action server on http://%s:%s (shared secret required)", args.host, args.port
+    )
     app.run(args.host, args.port, workers=1, access_log=False)
 
 

@@ -1,9 +1,10 @@
 """The base every action shares: its work runs off the event loop, and a failure becomes
 a short apology to the customer and a logged error, never a stack trace."""
+
 import abc
 import asyncio
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -17,13 +18,13 @@ class BankAction(Action, abc.ABC):
 
     @abc.abstractmethod
     def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Utter responses through the dispatcher and return events."""
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         scratch = CollectingDispatcher()
         try:
             # The database layer is synchronous: keep it off the action server's loop.
@@ -36,6 +37,6 @@ class BankAction(Action, abc.ABC):
         return events
 
 
-def hand_over(reason: str) -> List[Dict[Text, Any]]:
+def hand_over(reason: str) -> list[dict[str, Any]]:
     """Events that make action_handoff run next, for the given reason."""
     return [SlotSet("handoff_reason", reason), FollowupAction("action_handoff")]

@@ -1,19 +1,15 @@
 """延期 / 展期: a form for the loan, the reason and the length, a summary, a confirmation,
 and one application stored for review."""
+
 import re
 import unicodedata
-from typing import Any, Dict, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction
-from overdue.clock import today_in_china
 from actions.loan_choice import choose_loan
-from overdue.parsing import parse_count
-from overdue.bank_rules import BankRules, load_bank_rules
-from overdue.remedies import deferral_decision
 from actions.request_forms import (
     BadAnswer,
     ConfirmationAsk,
@@ -22,6 +18,12 @@ from actions.request_forms import (
     confirmation_answer,
     verified_loans,
 )
+from overdue.account_snapshot import LoanSnapshot
+from overdue.bank_rules import BankRules, load_bank_rules
+from overdue.clock import today_in_china
+from overdue.parsing import parse_count
+from overdue.remedies import deferral_decision
+
 
 def extract_months(text: str, low: int, high: int) -> int:
     """'2个月', '两个月', '3' -> months, within the policy's bounds."""
@@ -67,10 +69,10 @@ class ValidateDeferralForm(RequestFormValidator):
 
 
 class ActionAskDeferralMonths(BankAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_deferral_months"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         policy = load_bank_rules()
         months = range(policy.deferral_min_months, policy.deferral_max_months + 1)
         dispatcher.utter_message(
@@ -86,18 +88,28 @@ class ActionAskDeferralConfirmation(ConfirmationAsk):
     form = "deferral_form"
     response = "utter_deferral_summary"
 
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
-        return {"months": int(tracker.get_slot("deferral_months")), "reason": tracker.get_slot("deferral_reason")}
+    def summary_values(
+        self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
+    ) -> dict[str, Any]:
+        return {
+            "months": int(tracker.get_slot("deferral_months")),
+            "reason": tracker.get_slot("deferral_reason"),
+        }
 
 
 class ActionSubmitDeferral(RequestSubmitter):
     kind = "deferral"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_deferral"
 
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
-        return {"months": int(tracker.get_slot("deferral_months")), "reason": tracker.get_slot("deferral_reason")}
+    def record_fields(
+        self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
+    ) -> dict[str, Any]:
+        return {
+            "months": int(tracker.get_slot("deferral_months")),
+            "reason": tracker.get_slot("deferral_reason"),
+        }
 
     def confirm(self, dispatcher, reference, fields, loan, policy) -> None:
         dispatcher.utter_message(

@@ -1,5 +1,6 @@
 """What the assistant says when it did not understand: rephrase once, then offer a person."""
-from typing import Any, Dict, Text
+
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,10 +12,10 @@ from overdue.handoff_triggers import not_understood_twice, recent_user_messages
 class ActionHandleFallback(BankAction):
     """Keeps the message in the conversation (no revert) and answers politely."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_fallback"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         text = (tracker.latest_message.get("text") or "").strip()
         if not text:
             dispatcher.utter_message(response="utter_empty_message")

@@ -10,26 +10,27 @@ ever filled from entities, so nothing a customer types can mark them verified. F
 are counted in the database (loandb/identity_store.py), per customer, per source and
 overall, so a new conversation, another channel or a restart does not start them afresh.
 """
+
 import logging
 import re
 import unicodedata
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BankAction
-from overdue.clock import now_in_china
-from overdue.identity_digits import find_identity_digits
-from overdue.identity_rules import IdentityRules, phone_tail
-from overdue.bank_rules import load_bank_rules
 from actions.request_forms import ANSWER_INTENTS
 from loandb import identity_store as store
 from loandb.models import Customer
 from loandb.queries import customer_by_id, customers_by_identity
-from loandb.session import session_scope
 from loandb.reminder_store import remember_conversation
+from loandb.session import session_scope
+from overdue.bank_rules import load_bank_rules
+from overdue.clock import now_in_china
+from overdue.identity_digits import find_identity_digits
+from overdue.identity_rules import IdentityRules, phone_tail
 from sms import SmsError, SmsMessage, gateway_from_env
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,13 @@ FORM = "identity_form"
 CODE_SLOT = "otp_code"
 BANK_LOGIN_KEY = "bank_login_customer_id"
 BANK_LOGIN_CHANNELS = {"socketio"}  # the only channel that checks the bank's signed token
-REMEDIES = {"request_deferral", "request_installment", "promise_to_pay", "request_penalty_waiver",
-            "report_payment_made"}
+REMEDIES = {
+    "request_deferral",
+    "request_installment",
+    "promise_to_pay",
+    "request_penalty_waiver",
+    "report_payment_made",
+}
 # Answered only for a verified customer; the others have a general answer.
 NEEDS_IDENTITY = {"ask_overdue_status", "ask_credit_impact", "ask_what_if"} | REMEDIES
 # Why verification stopped (slot identity_blocked), and what the customer is told.
@@ -59,8 +65,12 @@ def _bare(text: str) -> str:
     return "".join(c for c in normalized if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
-def find_code(text: str, rules: IdentityRules) -> Optional[str]:
-    pattern = _CODE if rules.code_digits == 6 else re.compile(rf"(?<![0-9])([0-9]{{{rules.code_digits}}})(?![0-9])")
+def find_code(text: str, rules: IdentityRules) -> str | None:
+    pattern = (
+        _CODE
+        if rules.code_digits == 6
+        else re.compile(rf"(?<![0-9])([0-9]{{{rules.code_digits}}})(?![0-9])")
+    )
     match = pattern.search(_bare(text))
     return match.group(1) if match else None
 
@@ -70,7 +80,7 @@ def asks_for_new_code(text: str) -> bool:
     return any(word in bare for word in _RESEND_WORDS)
 
 
-def sources(tracker: Tracker) -> List[str]:
+def sources(tracker: Tracker) -> list[str]:
     """Where this attempt comes from, as the failure counts know it."""
     channel = tracker.get_latest_input_channel() or "unknown"
     kind = {"wechat": "openid", "socketio": "session"}.get(channel, "conversation")
@@ -90,20 +100,28 @@ def is_locked(tracker: Tracker) -> bool:
     if (tracker.get_slot("identity_failures") or 0) >= load_bank_rules().identity_max_attempts:
         return True
     with session_scope() as session:
-        return store.blocked_source(session, sources(tracker), now_in_china(), load_bank_rules().identity)
+        return store.blocked_source(
+            session, sources(tracker), now_in_china(), load_bank_rules().identity
+        )
 
 
 def block_response(tracker: Tracker) -> str:
-    return BLOCK_RESPONSES.get(tracker.get_slot("identity_blocked") or "attempts", "utter_identity_locked")
+    return BLOCK_RESPONSES.get(
+        tracker.get_slot("identity_blocked") or "attempts", "utter_identity_locked"
+    )
 
 
-def fresh_identity_slots() -> List[Dict[Text, Any]]:
+def fresh_identity_slots() -> list[dict[str, Any]]:
     """A new identity check starts from the digits, whatever an earlier one left behind."""
-    return [SlotSet("id_last4", None), SlotSet("phone_last4", None), SlotSet(CODE_SLOT, None),
-            SlotSet("identity_candidate_id", None)]
+    return [
+        SlotSet("id_last4", None),
+        SlotSet("phone_last4", None),
+        SlotSet(CODE_SLOT, None),
+        SlotSet("identity_candidate_id", None),
+    ]
 
 
-def verified_events(customer: Customer, method: str) -> List[Dict[Text, Any]]:
+def verified_events(customer: Customer, method: str) -> list[dict[str, Any]]:
     return [
         SlotSet("verified", True),
         SlotSet("customer_id", customer.id),
@@ -114,7 +132,7 @@ def verified_events(customer: Customer, method: str) -> List[Dict[Text, Any]]:
     ]
 
 
-def bank_login_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+def bank_login_events(tracker: Tracker) -> list[dict[str, Any]]:
     """Verified by the bank's own login: the socket channel checked the page's signed token
     and put the customer id on the message. Nothing else counts: no other channel sets it
     (and each drops a client's copy), and no slot or text can."""
@@ -129,13 +147,17 @@ def bank_login_events(tracker: Tracker) -> List[Dict[Text, Any]]:
         if customer is None:
             return []
         remember_conversation(session, customer.id, tracker.sender_id, "socketio", now_in_china())
-        logger.info("conversation %s verified by the bank's login as customer %s", tracker.sender_id, customer.id)
+        logger.info(
+            "conversation %s verified by the bank's login as customer %s",
+            tracker.sender_id,
+            customer.id,
+        )
         return verified_events(customer, "bank_login")
 
 
 def _candidate_pairs(
-    id_hint: Optional[str], phone_hint: Optional[str], unlabeled: List[str], both_labelled: bool
-) -> List[Tuple[str, str]]:
+    id_hint: str | None, phone_hint: str | None, unlabeled: list[str], both_labelled: bool
+) -> list[tuple[str, str]]:
     """(ID, phone) pairs worth checking.
 
     Only a message that labels both numbers fixes their order; otherwise both orders are
@@ -151,8 +173,9 @@ def _candidate_pairs(
     return [(i, p) for i, p in ((first, second), (second, first)) if not p.endswith("X")]
 
 
-def _match(session, sender_id: str, pairs: List[Tuple[str, str]],
-           rules: IdentityRules) -> Optional[Tuple[Customer, str, str]]:
+def _match(
+    session, sender_id: str, pairs: list[tuple[str, str]], rules: IdentityRules
+) -> tuple[Customer, str, str] | None:
     """The one customer these digits identify; a WeChat-bound sender can only be themself."""
     bound = store.customer_bound_to(session, sender_id, now_in_china(), rules)
     for id_last4, phone_last4 in pairs:
@@ -166,36 +189,63 @@ def _match(session, sender_id: str, pairs: List[Tuple[str, str]],
     return None
 
 
-def stop(reason: str) -> List[Dict[Text, Any]]:
+def stop(reason: str) -> list[dict[str, Any]]:
     """Ends the form without verifying; the request then gets the calm explanation and a person."""
-    return [SlotSet("identity_blocked", reason), SlotSet("identity_candidate_id", None),
-            SlotSet("id_last4", None), SlotSet("phone_last4", None), SlotSet(CODE_SLOT, None),
-            SlotSet("requested_slot", None)]
+    return [
+        SlotSet("identity_blocked", reason),
+        SlotSet("identity_candidate_id", None),
+        SlotSet("id_last4", None),
+        SlotSet("phone_last4", None),
+        SlotSet(CODE_SLOT, None),
+        SlotSet("requested_slot", None),
+    ]
 
 
-def send_code(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],
-              customer: Customer, rules: IdentityRules, session) -> Optional[str]:
+def send_code(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    customer: Customer,
+    rules: IdentityRules,
+    session,
+) -> str | None:
     """Sends a new code to the customer's phone on file. Returns None when sent, else why not
     (a resend refused: "too_soon" / "hourly_limit" is told to the customer; "sms_failed")."""
     issued = store.issue_code(session, customer, tracker.sender_id, now_in_china(), rules)
     if issued.code is None:
         refusal = issued.refusal
-        response = "utter_otp_resend_wait" if refusal.reason == "too_soon" else "utter_otp_resend_limit"
-        dispatcher.utter_message(response=response, seconds=refusal.wait_seconds,
-                                 minutes=max(1, (refusal.wait_seconds + 59) // 60))
+        response = (
+            "utter_otp_resend_wait" if refusal.reason == "too_soon" else "utter_otp_resend_limit"
+        )
+        dispatcher.utter_message(
+            response=response,
+            seconds=refusal.wait_seconds,
+            minutes=max(1, (refusal.wait_seconds + 59) // 60),
+        )
         return refusal.reason
-    template = ((domain.get("responses") or {}).get("utter_sms_one_time_code") or [{}])[0].get("text")
+    template = ((domain.get("responses") or {}).get("utter_sms_one_time_code") or [{}])[0].get(
+        "text"
+    )
     if not template:
-        logger.error("utter_sms_one_time_code is missing from the domain: the SMS carries the code alone")
+        logger.error(
+            "utter_sms_one_time_code is missing from the domain: the SMS carries the code alone"
+        )
         template = "{code}"
     text = template.format(code=issued.code, minutes=rules.code_valid_minutes)
     try:
-        gateway_from_env().send(SmsMessage(customer.phone, text, (issued.code, str(rules.code_valid_minutes))))
+        gateway_from_env().send(
+            SmsMessage(customer.phone, text, (issued.code, str(rules.code_valid_minutes)))
+        )
     except SmsError as error:
-        logger.error("conversation %s: the one-time code could not be sent: %s", tracker.sender_id, error)
+        logger.error(
+            "conversation %s: the one-time code could not be sent: %s", tracker.sender_id, error
+        )
         return "sms_failed"
-    logger.info("conversation %s: one-time code sent to the phone ending %s", tracker.sender_id,
-                phone_tail(customer.phone))
+    logger.info(
+        "conversation %s: one-time code sent to the phone ending %s",
+        tracker.sender_id,
+        phone_tail(customer.phone),
+    )
     return None
 
 
@@ -204,7 +254,11 @@ def _code_sent_this_turn(tracker: Tracker) -> bool:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
-        if event.get("event") == "slot" and event.get("name") == "identity_candidate_id" and event.get("value"):
+        if (
+            event.get("event") == "slot"
+            and event.get("name") == "identity_candidate_id"
+            and event.get("value")
+        ):
             return True
     return False
 
@@ -212,30 +266,38 @@ def _code_sent_this_turn(tracker: Tracker) -> bool:
 class ActionAskOtpCode(BankAction):
     """Asks for the code, saying where it went and for how long it is valid."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_otp_code"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         rules = load_bank_rules().identity
-        response = "utter_ask_otp_code" if _code_sent_this_turn(tracker) else "utter_ask_otp_code_again"
-        dispatcher.utter_message(response=response, phone_tail=tracker.get_slot("phone_last4") or "",
-                                 minutes=rules.code_valid_minutes, digits=rules.code_digits)
+        response = (
+            "utter_ask_otp_code" if _code_sent_this_turn(tracker) else "utter_ask_otp_code_again"
+        )
+        dispatcher.utter_message(
+            response=response,
+            phone_tail=tracker.get_slot("phone_last4") or "",
+            minutes=rules.code_valid_minutes,
+            digits=rules.code_digits,
+        )
         return []
 
 
 class ValidateIdentityForm(BankAction):
     """Extracts and checks the digits, then the code, while ``identity_form`` is active."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_identity_form"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.active_loop.get("name") != FORM:
             return []
         login = bank_login_events(tracker)
         if login:
-            dispatcher.utter_message(response="utter_identity_verified",
-                                     customer_name=next(e["value"] for e in login if e["name"] == "customer_name"))
+            dispatcher.utter_message(
+                response="utter_identity_verified",
+                customer_name=next(e["value"] for e in login if e["name"] == "customer_name"),
+            )
             return login + [SlotSet("requested_slot", None)]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if tracker.latest_action_name != "action_listen" and intent != "inform":
@@ -244,13 +306,18 @@ class ValidateIdentityForm(BankAction):
         rules = load_bank_rules().identity
         with session_scope() as session:
             if store.blocked_source(session, sources(tracker), now_in_china(), rules):
-                logger.warning("conversation %s: identity source blocked after repeated failures", tracker.sender_id)
+                logger.warning(
+                    "conversation %s: identity source blocked after repeated failures",
+                    tracker.sender_id,
+                )
                 return stop("source_blocked")
             if tracker.get_slot("identity_candidate_id"):
                 return self.code_step(dispatcher, tracker, domain, intent, rules, session)
             return self.digits_step(dispatcher, tracker, domain, intent, rules, session)
 
-    def digits_step(self, dispatcher, tracker: Tracker, domain, intent, rules: IdentityRules, session):
+    def digits_step(
+        self, dispatcher, tracker: Tracker, domain, intent, rules: IdentityRules, session
+    ):
         digits = find_identity_digits(tracker.latest_message.get("text") or "")
         if not digits.found_any:
             if intent in ANSWER_INTENTS:
@@ -275,23 +342,42 @@ class ValidateIdentityForm(BankAction):
         if match:
             customer, id_last4, phone_last4 = match
             if store.active_lock(session, customer.id, now) is not None:
-                logger.info("conversation %s: customer %s is locked; a person takes over", tracker.sender_id,
-                            customer.id)
+                logger.info(
+                    "conversation %s: customer %s is locked; a person takes over",
+                    tracker.sender_id,
+                    customer.id,
+                )
                 return stop("customer_locked")
             refused = send_code(dispatcher, tracker, domain, customer, rules, session)
             if refused == "sms_failed":
                 return stop("sms_failed")
             # The first factor passed: now the code. Nothing about the account is said yet.
-            return [SlotSet("id_last4", id_last4), SlotSet("phone_last4", phone_last4),
-                    SlotSet("identity_candidate_id", customer.id), SlotSet(CODE_SLOT, None)]
+            return [
+                SlotSet("id_last4", id_last4),
+                SlotSet("phone_last4", phone_last4),
+                SlotSet("identity_candidate_id", customer.id),
+                SlotSet(CODE_SLOT, None),
+            ]
 
         tails = [t for pair in pairs for t in pair]
-        outcome = store.record_failure(session, "digits", store.customers_with_tails(session, tails),
-                                       sources(tracker), now, rules)
+        outcome = store.record_failure(
+            session,
+            "digits",
+            store.customers_with_tails(session, tails),
+            sources(tracker),
+            now,
+            rules,
+        )
         failures = int(tracker.get_slot("identity_failures") or 0) + 1
         limit = load_bank_rules().identity_max_attempts
-        logger.info("conversation %s failed identity check %d of %d", tracker.sender_id, failures, limit)
-        events = [SlotSet("identity_failures", failures), SlotSet("id_last4", None), SlotSet("phone_last4", None)]
+        logger.info(
+            "conversation %s failed identity check %d of %d", tracker.sender_id, failures, limit
+        )
+        events = [
+            SlotSet("identity_failures", failures),
+            SlotSet("id_last4", None),
+            SlotSet("phone_last4", None),
+        ]
         if outcome.source_blocked:
             return events + stop("source_blocked")
         if failures >= limit:
@@ -300,7 +386,9 @@ class ValidateIdentityForm(BankAction):
         dispatcher.utter_message(response="utter_identity_mismatch", remaining=limit - failures)
         return events
 
-    def code_step(self, dispatcher, tracker: Tracker, domain, intent, rules: IdentityRules, session):
+    def code_step(
+        self, dispatcher, tracker: Tracker, domain, intent, rules: IdentityRules, session
+    ):
         text = tracker.latest_message.get("text") or ""
         candidate = customer_by_id(session, int(tracker.get_slot("identity_candidate_id")))
         now = now_in_china()
@@ -309,8 +397,10 @@ class ValidateIdentityForm(BankAction):
         code = find_code(text, rules)
         if code is None and find_identity_digits(text).found_any:
             # The digits again (other ones, perhaps): the check starts over from them.
-            return [SlotSet("identity_candidate_id", None),
-                    *self.digits_step(dispatcher, tracker, domain, intent, rules, session)]
+            return [
+                SlotSet("identity_candidate_id", None),
+                *self.digits_step(dispatcher, tracker, domain, intent, rules, session),
+            ]
         if code is None:
             if asks_for_new_code(text):
                 refused = send_code(dispatcher, tracker, domain, candidate, rules, session)
@@ -330,7 +420,9 @@ class ValidateIdentityForm(BankAction):
         if check.outcome in ("expired", "none"):
             dispatcher.utter_message(response="utter_otp_expired", minutes=rules.code_valid_minutes)
             return [SlotSet(CODE_SLOT, None)]
-        outcome = store.record_failure(session, "code", [candidate.id], sources(tracker), now, rules)
+        outcome = store.record_failure(
+            session, "code", [candidate.id], sources(tracker), now, rules
+        )
         if candidate.id in outcome.locked_customers:
             return stop("customer_locked")
         if outcome.source_blocked:
@@ -341,7 +433,9 @@ class ValidateIdentityForm(BankAction):
             dispatcher.utter_message(response="utter_otp_wrong", remaining=check.remaining)
         return [SlotSet(CODE_SLOT, None)]
 
-    def verified(self, dispatcher, tracker: Tracker, customer: Customer, rules: IdentityRules, session):
+    def verified(
+        self, dispatcher, tracker: Tracker, customer: Customer, rules: IdentityRules, session
+    ):
         logger.info("conversation %s verified as customer %s", tracker.sender_id, customer.id)
         channel = tracker.get_latest_input_channel() or "unknown"
         now = now_in_china()
@@ -357,10 +451,10 @@ class ValidateIdentityForm(BankAction):
 class ActionUnbindWechat(BankAction):
     """解绑: the customer's WeChat no longer receives their reminders or is taken as theirs."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_unbind_wechat"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.get_latest_input_channel() != "wechat":
             dispatcher.utter_message(response="utter_unbind_wechat_only")
             return []
@@ -372,5 +466,9 @@ class ActionUnbindWechat(BankAction):
         logger.info("openid unbound from customer %s at the customer's request", customer_id)
         dispatcher.utter_message(response="utter_wechat_unbound")
         # Whoever holds this WeChat now must prove who they are again.
-        return [SlotSet("verified", False), SlotSet("customer_id", None), SlotSet("customer_name", None),
-                SlotSet("identity_method", None)]
+        return [
+            SlotSet("verified", False),
+            SlotSet("customer_id", None),
+            SlotSet("customer_name", None),
+            SlotSet("identity_method", None),
+        ]

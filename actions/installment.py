@@ -1,20 +1,16 @@
 """分期: a card's unpaid statement balance split over a term the customer picks, or, for a
 loan, a negotiated plan at the monthly amount the customer can afford, sent for review."""
+
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Any, Dict, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction
 from actions.loan_choice import choose_loan
-from overdue.money import format_rate, format_yuan
-from overdue.parsing import parse_amount, parse_count
-from overdue.bank_rules import BankRules, load_bank_rules
-from overdue.remedies import card_installment_options
 from actions.request_forms import (
     BadAnswer,
     ConfirmationAsk,
@@ -24,10 +20,17 @@ from actions.request_forms import (
     confirmation_answer,
     verified_loans,
 )
+from overdue.account_snapshot import LoanSnapshot
+from overdue.bank_rules import BankRules, load_bank_rules
+from overdue.money import format_rate, format_yuan
+from overdue.parsing import parse_amount, parse_count
+from overdue.remedies import card_installment_options
 
 
 def option_for(loan: LoanSnapshot, months: int, policy: BankRules):
-    return next(o for o in card_installment_options(loan.overdue_amount, policy) if o.months == months)
+    return next(
+        o for o in card_installment_options(loan.overdue_amount, policy) if o.months == months
+    )
 
 
 def choose_card(tracker: Tracker, text: str, policy: BankRules) -> int:
@@ -41,7 +44,9 @@ def choose_term(tracker: Tracker, text: str, policy: BankRules) -> int:
         months = parse_count(span)
         if months in policy.card_installment_terms:
             return months
-    raise BadAnswer("utter_installment_term_expected", terms="、".join(map(str, policy.card_installment_terms)))
+    raise BadAnswer(
+        "utter_installment_term_expected", terms="、".join(map(str, policy.card_installment_terms))
+    )
 
 
 def choose_plan_loan(tracker: Tracker, text: str, policy: BankRules) -> int:
@@ -83,17 +88,20 @@ class ValidateNegotiatedPlanForm(RequestFormValidator):
 class ActionAskInstallmentTerm(BankAction):
     """Every term with its monthly payment and total fee, one button each."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_installment_term"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         policy = load_bank_rules()
         loan = chosen_loan(tracker, policy)
         title = domain["responses"]["utter_installment_option"][0]["text"]
         buttons = [
             {
-                "title": title.format(months=o.months, monthly_payment=format_yuan(o.monthly_payment),
-                                      total_fee=format_yuan(o.total_fee)),
+                "title": title.format(
+                    months=o.months,
+                    monthly_payment=format_yuan(o.monthly_payment),
+                    total_fee=format_yuan(o.total_fee),
+                ),
                 "payload": f"{o.months}期",
             }
             for o in card_installment_options(loan.overdue_amount, policy)
@@ -112,17 +120,25 @@ class ActionAskCardInstallmentConfirmation(ConfirmationAsk):
     form = "card_installment_form"
     response = "utter_card_installment_summary"
 
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
+    def summary_values(
+        self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
+    ) -> dict[str, Any]:
         option = option_for(loan, int(tracker.get_slot("installment_term")), policy)
-        return {"balance": format_yuan(loan.overdue_amount), "months": option.months,
-                "monthly_payment": format_yuan(option.monthly_payment), "total_fee": format_yuan(option.total_fee)}
+        return {
+            "balance": format_yuan(loan.overdue_amount),
+            "months": option.months,
+            "monthly_payment": format_yuan(option.monthly_payment),
+            "total_fee": format_yuan(option.total_fee),
+        }
 
 
 class ActionAskNegotiatedPlanConfirmation(ConfirmationAsk):
     form = "negotiated_plan_form"
     response = "utter_negotiated_plan_summary"
 
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
+    def summary_values(
+        self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
+    ) -> dict[str, Any]:
         return {"affordable_amount": format_yuan(Decimal(tracker.get_slot("affordable_amount")))}
 
 
@@ -130,18 +146,27 @@ class ActionSubmitCardInstallment(RequestSubmitter):
     kind = "card_installment"
     status = "active"  # a card plan within the policy needs no review
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_card_installment"
 
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
+    def record_fields(
+        self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
+    ) -> dict[str, Any]:
         option = option_for(loan, int(tracker.get_slot("installment_term")), policy)
-        return {"months": option.months, "amount": loan.overdue_amount,
-                "monthly_payment": option.monthly_payment, "total_fee": option.total_fee}
+        return {
+            "months": option.months,
+            "amount": loan.overdue_amount,
+            "monthly_payment": option.monthly_payment,
+            "total_fee": option.total_fee,
+        }
 
     def confirm(self, dispatcher, reference, fields, loan, policy) -> None:
         dispatcher.utter_message(
-            response="utter_card_installment_submitted", reference=reference, months=fields["months"],
-            monthly_payment=format_yuan(fields["monthly_payment"]), total_fee=format_yuan(fields["total_fee"]),
+            response="utter_card_installment_submitted",
+            reference=reference,
+            months=fields["months"],
+            monthly_payment=format_yuan(fields["monthly_payment"]),
+            total_fee=format_yuan(fields["total_fee"]),
         )
 
 
@@ -149,14 +174,17 @@ class ActionSubmitNegotiatedPlan(RequestSubmitter):
     kind = "negotiated_plan"
     review_by_person = True  # a negotiated plan is drawn up by an agent
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_negotiated_plan"
 
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
+    def record_fields(
+        self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
+    ) -> dict[str, Any]:
         return {"amount": Decimal(tracker.get_slot("affordable_amount"))}
 
     def confirm(self, dispatcher, reference, fields, loan, policy) -> None:
         dispatcher.utter_message(
-            response="utter_negotiated_plan_submitted", reference=reference,
+            response="utter_negotiated_plan_submitted",
+            reference=reference,
             review_days=policy.negotiation_review_working_days,
         )

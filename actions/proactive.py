@@ -5,27 +5,28 @@ The reminder arrives as an EXTERNAL intent (``reminders.scheduler``, ``channels.
 naming its row in the reminder log; this action says it, so a reply such as 好的我明天还
 is read in its context.
 """
+
 import abc
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BankAction
-from overdue.clock import now_in_china, today_in_china
-from overdue.bank_rules import load_bank_rules
+from loandb import reminder_store as store
 from loandb.identity_store import bound_openid
 from loandb.models import Customer, Reminder
 from loandb.session import session_scope
-from loandb import reminder_store as store
 from loandb.snapshots import reminder_figures
+from overdue.bank_rules import load_bank_rules
+from overdue.clock import now_in_china, today_in_china
 
 logger = logging.getLogger(__name__)
 
 
-def reminder_id(tracker: Tracker) -> Optional[int]:
+def reminder_id(tracker: Tracker) -> int | None:
     value = next(tracker.get_latest_entity_values("reminder_id"), None)
     try:
         return int(value) if value is not None else None
@@ -43,10 +44,10 @@ def may_show_figures(tracker: Tracker, customer: Customer) -> bool:
 
 
 class ActionReminderMessage(BankAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reminder_message"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         policy = load_bank_rules()
         wanted = reminder_id(tracker)
         with session_scope() as session:
@@ -63,10 +64,14 @@ class ActionReminderMessage(BankAction):
             dispatcher.utter_message(response=figures.response, **figures.values())
         else:
             dispatcher.utter_message(response="utter_reminder_general")
-        dispatcher.utter_message(response="utter_reminder_how_to_reply",
-                                 opt_out_word=policy.reminders.opt_out_words[0])
+        dispatcher.utter_message(
+            response="utter_reminder_how_to_reply", opt_out_word=policy.reminders.opt_out_words[0]
+        )
         # A yes now means the customer will pay; digits now ask what is owed.
-        return [SlotSet("reminder_kind", figures.stage), SlotSet("pending_request", "ask_overdue_status")]
+        return [
+            SlotSet("reminder_kind", figures.stage),
+            SlotSet("pending_request", "ask_overdue_status"),
+        ]
 
 
 class ReminderPreferenceAction(BankAction, abc.ABC):
@@ -74,25 +79,35 @@ class ReminderPreferenceAction(BankAction, abc.ABC):
     identity check: it only ever sends less; the customer is told how to resume."""
 
     opted_out: bool = True
-    response: Text = ""
+    response: str = ""
 
     @abc.abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name."""
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         words = load_bank_rules().reminders
         values = {"opt_out_word": words.opt_out_words[0], "opt_in_word": words.opt_in_words[0]}
         with session_scope() as session:
-            customer_id = (tracker.get_slot("customer_id") if tracker.get_slot("verified")
-                           else store.customer_of_conversation(session, tracker.sender_id,
-                                                                     now_in_china(), load_bank_rules().identity))
+            customer_id = (
+                tracker.get_slot("customer_id")
+                if tracker.get_slot("verified")
+                else store.customer_of_conversation(
+                    session, tracker.sender_id, now_in_china(), load_bank_rules().identity
+                )
+            )
             if customer_id is None:
                 dispatcher.utter_message(response="utter_reminders_whose", **values)
                 return []
-            store.set_opted_out(session, int(customer_id), self.opted_out, tracker.sender_id, now_in_china())
-        logger.info("conversation %s: reminders %s for customer %s", tracker.sender_id,
-                    "stopped" if self.opted_out else "resumed", customer_id)
+            store.set_opted_out(
+                session, int(customer_id), self.opted_out, tracker.sender_id, now_in_china()
+            )
+        logger.info(
+            "conversation %s: reminders %s for customer %s",
+            tracker.sender_id,
+            "stopped" if self.opted_out else "resumed",
+            customer_id,
+        )
         dispatcher.utter_message(response=self.response, **values)
         return []
 
@@ -101,7 +116,7 @@ class ActionStopReminders(ReminderPreferenceAction):
     opted_out = True
     response = "utter_reminders_stopped"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop_reminders"
 
 
@@ -109,5 +124,5 @@ class ActionResumeReminders(ReminderPreferenceAction):
     opted_out = False
     response = "utter_reminders_resumed"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_resume_reminders"

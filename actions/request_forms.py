@@ -6,31 +6,43 @@ extractor returns the slot's value or raises ``BadAnswer`` with the response to 
 with. Messages that are not answers (another question, a complaint) are left to the
 conversation: the form is rejected, the rules answer them, and the form resumes.
 """
+
 import abc
 import logging
-from typing import Any, Callable, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from loandb.snapshots import customer_snapshot
-from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction, hand_over
-from overdue.clock import now_in_china, today_in_china
-from overdue.context_replies import declines_with_reason, yes_or_no
-from overdue.bank_rules import BankRules, load_bank_rules
 from actions.satisfaction import ask_for_rating
 from loandb.service_requests import create_request, open_request
 from loandb.session import session_scope
+from loandb.snapshots import customer_snapshot
+from overdue.account_snapshot import LoanSnapshot
+from overdue.bank_rules import BankRules, load_bank_rules
+from overdue.clock import now_in_china, today_in_china
+from overdue.context_replies import declines_with_reason, yes_or_no
 
 logger = logging.getLogger(__name__)
 
 # Slots of the remedy flows; cleared when a flow ends so the next one starts afresh.
 FLOW_SLOTS = (
-    "chosen_loan_id", "deferral_reason", "deferral_months", "installment_term", "affordable_amount",
-    "promise_date", "promise_amount", "payment_date", "payment_amount", "payment_channel",
-    "confirmation", "bad_answers", "form_abandoned",
+    "chosen_loan_id",
+    "deferral_reason",
+    "deferral_months",
+    "installment_term",
+    "affordable_amount",
+    "promise_date",
+    "promise_amount",
+    "payment_date",
+    "payment_amount",
+    "payment_channel",
+    "confirmation",
+    "bad_answers",
+    "form_abandoned",
 )
 # Intents a form answer may be classified as; anything else is a new question.
 ANSWER_INTENTS = {"inform", "affirm", "nlu_fallback", "out_of_scope"}
@@ -43,16 +55,18 @@ class BadAnswer(Exception):
         self.values = values
 
 
-def reset_flow_slots() -> List[Dict[Text, Any]]:
+def reset_flow_slots() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in FLOW_SLOTS]
 
 
-def verified_loans(tracker: Tracker, policy: BankRules) -> List[LoanSnapshot]:
+def verified_loans(tracker: Tracker, policy: BankRules) -> list[LoanSnapshot]:
     with session_scope() as session:
-        return customer_snapshot(session, int(tracker.get_slot("customer_id")), today_in_china(), policy)
+        return customer_snapshot(
+            session, int(tracker.get_slot("customer_id")), today_in_china(), policy
+        )
 
 
-def chosen_loan(tracker: Tracker, policy: BankRules) -> Optional[LoanSnapshot]:
+def chosen_loan(tracker: Tracker, policy: BankRules) -> LoanSnapshot | None:
     loan_id = tracker.get_slot("chosen_loan_id")
     return next((loan for loan in verified_loans(tracker, policy) if loan.loan_id == loan_id), None)
 
@@ -74,17 +88,17 @@ def confirmation_answer(tracker: Tracker) -> bool:
 class RequestFormValidator(BankAction, abc.ABC):
     """Validates one remedy form; subclasses set ``form`` and ``flow_intent``."""
 
-    form: Text = ""
-    flow_intent: Text = ""
+    form: str = ""
+    flow_intent: str = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"validate_{self.form}"
 
     @abc.abstractmethod
-    def extractors(self) -> Dict[Text, Callable[[Tracker, Text, BankRules], Any]]:
+    def extractors(self) -> dict[str, Callable[[Tracker, str, BankRules], Any]]:
         """Slot name -> extractor(tracker, text, policy) returning the value or raising BadAnswer."""
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.active_loop.get("name") != self.form:
             return []
         slot = tracker.get_slot("requested_slot")
@@ -102,8 +116,11 @@ class RequestFormValidator(BankAction, abc.ABC):
             failures = int(tracker.get_slot("bad_answers") or 0) + 1
             if failures >= policy.form_max_bad_answers:
                 dispatcher.utter_message(response="utter_form_gave_up")
-                return [SlotSet("bad_answers", failures), SlotSet("form_abandoned", True),
-                        SlotSet("requested_slot", None)]
+                return [
+                    SlotSet("bad_answers", failures),
+                    SlotSet("form_abandoned", True),
+                    SlotSet("requested_slot", None),
+                ]
             dispatcher.utter_message(response=bad.response, **bad.values)
             return [SlotSet("bad_answers", failures)]
         return [SlotSet(slot, value), SlotSet("bad_answers", 0)]
@@ -112,22 +129,30 @@ class RequestFormValidator(BankAction, abc.ABC):
 class RequestSubmitter(BankAction, abc.ABC):
     """Ends a remedy form: cancelled, abandoned, already open, or stored once."""
 
-    kind: Text = ""
+    kind: str = ""
 
     @abc.abstractmethod
-    def record_fields(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
+    def record_fields(
+        self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
+    ) -> dict[str, Any]:
         """Columns of the ServiceRequest beyond kind, customer, loan and conversation."""
 
     @abc.abstractmethod
-    def confirm(self, dispatcher: CollectingDispatcher, reference: str, fields: Dict[str, Any],
-                loan: LoanSnapshot, policy: BankRules) -> None:
+    def confirm(
+        self,
+        dispatcher: CollectingDispatcher,
+        reference: str,
+        fields: dict[str, Any],
+        loan: LoanSnapshot,
+        policy: BankRules,
+    ) -> None:
         """Tell the customer what was stored."""
 
-    status: Text = "pending_review"
+    status: str = "pending_review"
     needs_confirmation: bool = True
     review_by_person: bool = False
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.get_slot("form_abandoned"):
             return reset_flow_slots()  # the validator already offered a person
         if self.needs_confirmation and tracker.get_slot("confirmation") is not True:
@@ -148,33 +173,41 @@ class RequestSubmitter(BankAction, abc.ABC):
             existing = open_request(session, customer_id, self.kind, loan.loan_id)
             if existing is not None:
                 dispatcher.utter_message(
-                    response="utter_request_exists", reference=existing.reference,
+                    response="utter_request_exists",
+                    reference=existing.reference,
                     status=STATUS_WORDS.get(existing.status, existing.status),
                 )
                 return reset_flow_slots()
             request = create_request(
-                session, now_in_china(), kind=self.kind, status=self.status, customer_id=customer_id,
-                loan_id=loan.loan_id, conversation_id=tracker.sender_id, **fields,
+                session,
+                now_in_china(),
+                kind=self.kind,
+                status=self.status,
+                customer_id=customer_id,
+                loan_id=loan.loan_id,
+                conversation_id=tracker.sender_id,
+                **fields,
             )
             reference = request.reference
         logger.info("conversation %s stored %s request %s", tracker.sender_id, self.kind, reference)
         self.confirm(dispatcher, reference, fields, loan, policy)
         if self.review_by_person:
             return reset_flow_slots() + hand_over("needs_review")
-        return reset_flow_slots() + ask_for_rating(dispatcher, tracker)  # a finished request: 满意度, once
+        return reset_flow_slots() + ask_for_rating(
+            dispatcher, tracker
+        )  # a finished request: 满意度, once
 
 
 STATUS_WORDS = {"pending_review": "审核中", "active": "已生效"}
 
 
-
 class ActionCancelRequest(BankAction):
     """The customer changed their mind mid-form: nothing is stored, the flow is cleared."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_request"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         dispatcher.utter_message(response="utter_request_cancelled")
         return reset_flow_slots()
 
@@ -183,19 +216,25 @@ class ConfirmationAsk(BankAction, abc.ABC):
     """Asks to confirm a request: the form's summary with the chosen loan's name and tail
     (the confirm / cancel buttons are in the response)."""
 
-    form: Text = ""
-    response: Text = ""
+    form: str = ""
+    response: str = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.form}_confirmation"
 
     @abc.abstractmethod
-    def summary_values(self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules) -> Dict[str, Any]:
+    def summary_values(
+        self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
+    ) -> dict[str, Any]:
         """The request's own figures for the summary."""
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         policy = load_bank_rules()
         loan = chosen_loan(tracker, policy)
-        dispatcher.utter_message(response=self.response, product_name=loan.product_name,
-                                 account_tail=loan.account_tail, **self.summary_values(tracker, loan, policy))
+        dispatcher.utter_message(
+            response=self.response,
+            product_name=loan.product_name,
+            account_tail=loan.account_tail,
+            **self.summary_values(tracker, loan, policy),
+        )
         return []

@@ -5,34 +5,36 @@ Runs on every account question and remedy request, and again when the identity c
 ends, so that a flow resumes where the customer started it. It sets ``next_step``, a
 categorical slot the rules branch on.
 """
+
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from overdue.account_snapshot import LoanSnapshot
 from actions.base import BankAction, hand_over
-from overdue.clock import CHINA, now_in_china, today_in_china
 from actions.identity import FORM as IDENTITY_FORM
 from actions.identity import NEEDS_IDENTITY, bank_login_events, fresh_identity_slots, is_locked
-from overdue.identity_digits import find_identity_digits
 from actions.loan_choice import find_loan
-from overdue.money import format_yuan
-from overdue.bank_rules import BankRules, load_bank_rules
 from actions.promise import prefill as prefill_promise
-from overdue.remedies import deferral_decision, waiver_decision
 from actions.request_forms import STATUS_WORDS, reset_flow_slots, verified_loans
 from loandb.models import Payment
 from loandb.service_requests import create_request, open_request
 from loandb.session import session_scope
+from overdue.account_snapshot import LoanSnapshot
+from overdue.bank_rules import BankRules, load_bank_rules
+from overdue.clock import CHINA, now_in_china, today_in_china
+from overdue.identity_digits import find_identity_digits
+from overdue.money import format_yuan
+from overdue.remedies import deferral_decision, waiver_decision
 
 logger = logging.getLogger(__name__)
 
-Step = List[Dict[Text, Any]]
+Step = list[dict[str, Any]]
 
 
 # Right after a reminder (data/rules/reminders.yml routes these here), a plain yes is the
@@ -41,7 +43,7 @@ REMINDER_REPLIES = {"affirm": "promise_to_pay"}
 REMINDER_ACTION = "action_reminder_message"
 
 
-def step(name: str, *events: Dict[Text, Any]) -> Step:
+def step(name: str, *events: dict[str, Any]) -> Step:
     return [*events, SlotSet("next_step", name)]
 
 
@@ -51,28 +53,32 @@ class RequestMessage:
     the latest one, yet its loan, date, amount and reason still count."""
 
     text: str
-    entities: Dict[str, str]
+    entities: dict[str, str]
 
     @classmethod
-    def find(cls, tracker: Tracker, request: Optional[str]) -> "RequestMessage":
-        found: Optional[Dict[str, Any]] = None
+    def find(cls, tracker: Tracker, request: str | None) -> "RequestMessage":
+        found: dict[str, Any] | None = None
         replied_to = None  # the bot's last action before the customer spoke
         for event in tracker.events:
             if event.get("event") == "action" and event.get("name") != "action_listen":
                 replied_to = event.get("name")
             elif event.get("event") == "user":
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                if intent == request or (replied_to == REMINDER_ACTION and REMINDER_REPLIES.get(intent) == request):
+                if intent == request or (
+                    replied_to == REMINDER_ACTION and REMINDER_REPLIES.get(intent) == request
+                ):
                     found = event
         if found is not None:
             parse_data = found.get("parse_data") or {}
             return cls.of(found.get("text") or "", parse_data.get("entities") or [])
-        return cls.of(tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or [])
+        return cls.of(
+            tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or []
+        )
 
     @classmethod
-    def of(cls, text: str, entities: List[Dict[str, Any]]) -> "RequestMessage":
+    def of(cls, text: str, entities: list[dict[str, Any]]) -> "RequestMessage":
         # The first value of each entity, as the customer wrote it (or its synonym's value).
-        values: Dict[str, str] = {}
+        values: dict[str, str] = {}
         for entity in entities:
             values.setdefault(entity.get("entity"), str(entity.get("value")))
         return cls(text, values)
@@ -85,32 +91,41 @@ def refusal(tracker: Tracker, request: str) -> Step:
     return step("done", SlotSet("refused_request", request))
 
 
-def _target_loans(message: RequestMessage, loans: List[LoanSnapshot]) -> List[LoanSnapshot]:
+def _target_loans(message: RequestMessage, loans: list[LoanSnapshot]) -> list[LoanSnapshot]:
     """The loan the message names, else all of them."""
     kinds = [message.entities["loan_type"]] if "loan_type" in message.entities else []
     named = find_loan(message.text, kinds, loans)
     return [named] if named else loans
 
 
-def _existing(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, loan: LoanSnapshot) -> bool:
+def _existing(
+    dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, loan: LoanSnapshot
+) -> bool:
     """Tells the customer about an open request of this kind instead of starting another."""
     with session_scope() as session:
         existing = open_request(session, int(tracker.get_slot("customer_id")), kind, loan.loan_id)
         if existing is None:
             return False
-        dispatcher.utter_message(response="utter_request_exists", reference=existing.reference,
-                                 status=STATUS_WORDS.get(existing.status, existing.status))
+        dispatcher.utter_message(
+            response="utter_request_exists",
+            reference=existing.reference,
+            status=STATUS_WORDS.get(existing.status, existing.status),
+        )
         return True
 
 
-def _form_with_loan(form: str, candidates: List[LoanSnapshot], *events: Dict[Text, Any]) -> Step:
+def _form_with_loan(form: str, candidates: list[LoanSnapshot], *events: dict[str, Any]) -> Step:
     """Starts a form, the loan chosen already when there is only one to choose."""
     chosen = [SlotSet("chosen_loan_id", candidates[0].loan_id)] if len(candidates) == 1 else []
     return step(form, *reset_flow_slots(), *chosen, *events)
 
 
 def start_deferral(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
+    dispatcher,
+    tracker: Tracker,
+    message: RequestMessage,
+    loans: list[LoanSnapshot],
+    policy: BankRules,
 ) -> Step:
     today = today_in_china()
     targets = _target_loans(message, loans)
@@ -120,36 +135,60 @@ def start_deferral(
         reason = deferral_decision(refused, today, policy).reason
         dispatcher.utter_message(response=f"utter_deferral_refused_{reason}")
         # The next best remedy: a card can spread its balance; otherwise a person.
-        dispatcher.utter_message(response="utter_offer_installment" if refused.is_card else "utter_offer_human_review")
-        return refusal(tracker, "request_deferral") + [SlotSet("followup_topic", f"deferral_refused_{reason}")]
+        dispatcher.utter_message(
+            response="utter_offer_installment" if refused.is_card else "utter_offer_human_review"
+        )
+        return refusal(tracker, "request_deferral") + [
+            SlotSet("followup_topic", f"deferral_refused_{reason}")
+        ]
     if len(eligible) == 1 and _existing(dispatcher, tracker, "deferral", eligible[0]):
         return step("done")
     reason = message.entities.get("hardship_reason")
-    return _form_with_loan("deferral_form", eligible, *([SlotSet("deferral_reason", reason)] if reason else []))
+    return _form_with_loan(
+        "deferral_form", eligible, *([SlotSet("deferral_reason", reason)] if reason else [])
+    )
 
 
 def start_installment(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
+    dispatcher,
+    tracker: Tracker,
+    message: RequestMessage,
+    loans: list[LoanSnapshot],
+    policy: BankRules,
 ) -> Step:
-    targets = [loan for loan in _target_loans(message, loans) if loan.is_overdue] or _target_loans(message, loans)
+    targets = [loan for loan in _target_loans(message, loans) if loan.is_overdue] or _target_loans(
+        message, loans
+    )
     # A card's plan is settled here; a loan's is negotiated and reviewed.
     cards = [loan for loan in targets if loan.is_card]
-    candidates = cards if cards and len(cards) == len(targets) else [loan for loan in targets if not loan.is_card] or cards
+    candidates = (
+        cards
+        if cards and len(cards) == len(targets)
+        else [loan for loan in targets if not loan.is_card] or cards
+    )
     kind = "card_installment" if candidates[0].is_card else "negotiated_plan"
     if len(candidates) == 1 and _existing(dispatcher, tracker, kind, candidates[0]):
         return step("done")
-    return _form_with_loan("card_installment_form" if kind == "card_installment" else "negotiated_plan_form",
-                           candidates)
+    return _form_with_loan(
+        "card_installment_form" if kind == "card_installment" else "negotiated_plan_form",
+        candidates,
+    )
 
 
 def start_promise(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
+    dispatcher,
+    tracker: Tracker,
+    message: RequestMessage,
+    loans: list[LoanSnapshot],
+    policy: BankRules,
 ) -> Step:
     overdue = [loan for loan in _target_loans(message, loans) if loan.is_overdue]
     if not overdue:
         # Told of a coming due date, the customer says they will pay: thanks, not "nothing overdue".
         due_soon = tracker.get_slot("reminder_kind") == "due_soon"
-        dispatcher.utter_message(response="utter_reminder_noted" if due_soon else "utter_no_overdue")
+        dispatcher.utter_message(
+            response="utter_reminder_noted" if due_soon else "utter_no_overdue"
+        )
         return step("done")
     if len(overdue) == 1:
         if _existing(dispatcher, tracker, "promise_to_pay", overdue[0]):
@@ -160,7 +199,11 @@ def start_promise(
 
 
 def start_waiver(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
+    dispatcher,
+    tracker: Tracker,
+    message: RequestMessage,
+    loans: list[LoanSnapshot],
+    policy: BankRules,
 ) -> Step:
     today = today_in_china()
     overdue = [loan for loan in _target_loans(message, loans) if loan.is_overdue]
@@ -170,29 +213,46 @@ def start_waiver(
     loan = overdue[0]
     decision = waiver_decision(loan, today, policy)
     if not decision.eligible:
-        dispatcher.utter_message(response=f"utter_waiver_refused_{decision.reason}",
-                                 max_days=policy.waiver_max_days_overdue, days_overdue=loan.days_overdue,
-                                 clean_months=policy.waiver_clean_history_months)
+        dispatcher.utter_message(
+            response=f"utter_waiver_refused_{decision.reason}",
+            max_days=policy.waiver_max_days_overdue,
+            days_overdue=loan.days_overdue,
+            clean_months=policy.waiver_clean_history_months,
+        )
         dispatcher.utter_message(response="utter_offer_human_review")
         return refusal(tracker, "request_penalty_waiver") + [
-            SlotSet("followup_topic", f"waiver_refused_{decision.reason}")]
+            SlotSet("followup_topic", f"waiver_refused_{decision.reason}")
+        ]
     if _existing(dispatcher, tracker, "penalty_waiver", loan):
         return step("done")
     with session_scope() as session:
         request = create_request(
-            session, now_in_china(), kind="penalty_waiver", status="pending_review",
-            customer_id=int(tracker.get_slot("customer_id")), loan_id=loan.loan_id,
-            conversation_id=tracker.sender_id, amount=loan.charges,
+            session,
+            now_in_china(),
+            kind="penalty_waiver",
+            status="pending_review",
+            customer_id=int(tracker.get_slot("customer_id")),
+            loan_id=loan.loan_id,
+            conversation_id=tracker.sender_id,
+            amount=loan.charges,
         )
         reference = request.reference
     logger.info("conversation %s stored penalty_waiver request %s", tracker.sender_id, reference)
-    dispatcher.utter_message(response="utter_waiver_submitted", reference=reference,
-                             charges=format_yuan(loan.charges), review_days=policy.negotiation_review_working_days)
+    dispatcher.utter_message(
+        response="utter_waiver_submitted",
+        reference=reference,
+        charges=format_yuan(loan.charges),
+        review_days=policy.negotiation_review_working_days,
+    )
     return step("done")
 
 
 def start_payment_check(
-    dispatcher, tracker: Tracker, message: RequestMessage, loans: List[LoanSnapshot], policy: BankRules
+    dispatcher,
+    tracker: Tracker,
+    message: RequestMessage,
+    loans: list[LoanSnapshot],
+    policy: BankRules,
 ) -> Step:
     overdue = [loan for loan in _target_loans(message, loans) if loan.is_overdue]
     if not overdue:
@@ -202,18 +262,25 @@ def start_payment_check(
         found = []
         for loan in overdue:
             since = datetime.combine(loan.earliest_due_date, time.min, tzinfo=CHINA)
-            found += session.query(Payment).filter(Payment.loan_id == loan.loan_id, Payment.paid_at >= since).all()
+            found += (
+                session.query(Payment)
+                .filter(Payment.loan_id == loan.loan_id, Payment.paid_at >= since)
+                .all()
+            )
         payments = [(p.amount, p.paid_at) for p in found]
     if payments:
         amount, paid_at = payments[-1]
-        dispatcher.utter_message(response="utter_payment_found", amount=format_yuan(amount),
-                                 paid_at=paid_at.astimezone(CHINA).strftime("%Y年%m月%d日 %H:%M"),
-                                 hours=policy.payment_posting_hours)
+        dispatcher.utter_message(
+            response="utter_payment_found",
+            amount=format_yuan(amount),
+            paid_at=paid_at.astimezone(CHINA).strftime("%Y年%m月%d日 %H:%M"),
+            hours=policy.payment_posting_hours,
+        )
         return step("done")
     return _form_with_loan("payment_trace_form", overdue)
 
 
-STARTERS: Dict[str, Callable[..., Step]] = {
+STARTERS: dict[str, Callable[..., Step]] = {
     "request_deferral": start_deferral,
     "request_installment": start_installment,
     "promise_to_pay": start_promise,
@@ -223,10 +290,10 @@ STARTERS: Dict[str, Callable[..., Step]] = {
 
 
 class ActionRouteRequest(BankAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_route_request"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in REMINDER_REPLIES and tracker.get_slot("reminder_kind"):
             intent = REMINDER_REPLIES[intent]
@@ -237,7 +304,7 @@ class ActionRouteRequest(BankAction):
             tracker.slots.update({event["name"]: event["value"] for event in login})  # read below
             verified = True
         resuming = tracker.latest_action_name == IDENTITY_FORM or intent == "inform"
-        request: Optional[str] = tracker.get_slot("pending_request") if resuming else intent
+        request: str | None = tracker.get_slot("pending_request") if resuming else intent
         events: Step = login + ([] if resuming else [SlotSet("pending_request", request)])
         # A check started afresh begins at the digits (not while one is under way).
         fresh = [] if tracker.active_loop.get("name") == IDENTITY_FORM else fresh_identity_slots()

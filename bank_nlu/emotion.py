@@ -6,11 +6,12 @@ A lexicon of Chinese anger, despair and threat words, intensity markers (repeate
 hand the conversation to a person at once. The result is in the parse data as
 ``emotion`` (stored with every message), for the handoff policy and the console.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -24,39 +25,117 @@ from bank_nlu.normalizer import RAW_TEXT
 EMOTION = "emotion"
 STRONGLY_NEGATIVE = 0.6  # from here a message counts as strongly negative
 
-SELF_HARM = ("不想活", "活不下去", "自杀", "轻生", "去死", "跳楼", "跳河", "喝农药", "割腕", "寻死",
-             "了结自己", "结束生命", "一死了之", "死了算了", "活着没意思", "没法活")
-ANGER = {"骗子": 0.5, "垃圾": 0.4, "混蛋": 0.6, "王八蛋": 0.7, "滚": 0.5, "他妈": 0.6, "妈的": 0.6, "tmd": 0.6,
-         "操": 0.5, "傻逼": 0.7, "sb": 0.5, "无耻": 0.5, "黑心": 0.5, "吸血": 0.5, "强盗": 0.5, "流氓": 0.5,
-         "气死": 0.5, "愤怒": 0.4, "恶心": 0.4, "坑人": 0.4, "欺人太甚": 0.6, "太过分": 0.4, "忍无可忍": 0.6,
-         "受够了": 0.4, "什么破": 0.4, "破银行": 0.5, "烦死": 0.4, "有病": 0.4}
-DESPAIR = {"绝望": 0.6, "走投无路": 0.6, "崩溃": 0.5, "撑不下去": 0.6, "没办法了": 0.4, "完了": 0.3,
-           "求求你": 0.3, "救救我": 0.5, "没活路": 0.6, "逼死": 0.7, "家破人亡": 0.7, "哭": 0.2}
-THREAT = {"投诉": 0.3, "举报": 0.4, "曝光": 0.4, "媒体": 0.3, "起诉": 0.4, "告你们": 0.5, "报警": 0.4,
-          "银保监": 0.4, "金融监管": 0.4, "12378": 0.4, "律师": 0.3, "闹": 0.3, "找你们算账": 0.6}
-ANGRY_EMOJI = re.compile("[\U0001F620\U0001F621\U0001F624\U0001F92C\U0001F62D\U0001F622\U0001F494]")
+SELF_HARM = (
+    "不想活",
+    "活不下去",
+    "自杀",
+    "轻生",
+    "去死",
+    "跳楼",
+    "跳河",
+    "喝农药",
+    "割腕",
+    "寻死",
+    "了结自己",
+    "结束生命",
+    "一死了之",
+    "死了算了",
+    "活着没意思",
+    "没法活",
+)
+ANGER = {
+    "骗子": 0.5,
+    "垃圾": 0.4,
+    "混蛋": 0.6,
+    "王八蛋": 0.7,
+    "滚": 0.5,
+    "他妈": 0.6,
+    "妈的": 0.6,
+    "tmd": 0.6,
+    "操": 0.5,
+    "傻逼": 0.7,
+    "sb": 0.5,
+    "无耻": 0.5,
+    "黑心": 0.5,
+    "吸血": 0.5,
+    "强盗": 0.5,
+    "流氓": 0.5,
+    "气死": 0.5,
+    "愤怒": 0.4,
+    "恶心": 0.4,
+    "坑人": 0.4,
+    "欺人太甚": 0.6,
+    "太过分": 0.4,
+    "忍无可忍": 0.6,
+    "受够了": 0.4,
+    "什么破": 0.4,
+    "破银行": 0.5,
+    "烦死": 0.4,
+    "有病": 0.4,
+}
+DESPAIR = {
+    "绝望": 0.6,
+    "走投无路": 0.6,
+    "崩溃": 0.5,
+    "撑不下去": 0.6,
+    "没办法了": 0.4,
+    "完了": 0.3,
+    "求求你": 0.3,
+    "救救我": 0.5,
+    "没活路": 0.6,
+    "逼死": 0.7,
+    "家破人亡": 0.7,
+    "哭": 0.2,
+}
+THREAT = {
+    "投诉": 0.3,
+    "举报": 0.4,
+    "曝光": 0.4,
+    "媒体": 0.3,
+    "起诉": 0.4,
+    "告你们": 0.5,
+    "报警": 0.4,
+    "银保监": 0.4,
+    "金融监管": 0.4,
+    "12378": 0.4,
+    "律师": 0.3,
+    "闹": 0.3,
+    "找你们算账": 0.6,
+}
+ANGRY_EMOJI = re.compile("[\U0001f620\U0001f621\U0001f624\U0001f92c\U0001f62d\U0001f622\U0001f494]")
 REPEATED_MARKS = re.compile(r"[！!？?。]{3,}")
 SHOUTING = re.compile(r"[A-Z]{4,}")
-INTENT_WEIGHT = {"complain": 1.3, "request_human": 1.1, "explain_hardship": 1.1, "greet": 0.6, "thank": 0.3,
-                 "affirm": 0.6, "inform": 0.7}
+INTENT_WEIGHT = {
+    "complain": 1.3,
+    "request_human": 1.1,
+    "explain_hardship": 1.1,
+    "greet": 0.6,
+    "thank": 0.3,
+    "affirm": 0.6,
+    "inform": 0.7,
+}
 
 
 @dataclass(frozen=True)
 class Emotion:
     score: float
     self_harm: bool
-    cues: List[str]
+    cues: list[str]
 
     @property
     def strongly_negative(self) -> bool:
         return self.self_harm or self.score >= STRONGLY_NEGATIVE
 
-    def as_dict(self) -> Dict[str, Any]:
-        return {"score": self.score, "self_harm": self.self_harm,
-                "strongly_negative": self.strongly_negative, "cues": self.cues}
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "self_harm": self.self_harm,
+            "strongly_negative": self.strongly_negative,
+            "cues": self.cues,
+        }
 
 
-def score_emotion(text: str, intent: Optional[str] = None) -> Emotion:
+def score_emotion(text: str, intent: str | None = None) -> Emotion:
     lowered = (text or "").lower()
     cues = [word for word in SELF_HARM if word in lowered]
     self_harm = bool(cues)
@@ -88,11 +167,16 @@ class EmotionScorer(GraphComponent):
     """Put it after the intent classifier and before FallbackClassifier."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EmotionScorer":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmotionScorer:
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
             emotion = score_emotion(message.get(RAW_TEXT) or message.get(TEXT) or "", intent)

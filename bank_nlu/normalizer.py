@@ -4,9 +4,10 @@ The normalising itself is ``overdue.normalizing``. Running inside the graph mean
 server, `rasa shell` and `rasa test` all classify the same text. Training examples keep
 their entity annotations: offsets are mapped through the change.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,10 +23,11 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-
 from overdue.normalizing import normalize, normalize_with_offsets
 
-RAW_TEXT = "raw_text"  # the text as written: emoji and ！！！ still tell the emotion scorer something
+RAW_TEXT = (
+    "raw_text"  # the text as written: emoji and ！！！ still tell the emotion scorer something
+)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -35,25 +37,27 @@ class ChineseTextNormalizer(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ChineseTextNormalizer":
+    ) -> ChineseTextNormalizer:
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str):
                 # Emoji alone normalise to nothing: the fallback answers those kindly.
-                message.set(RAW_TEXT, text)  # emoji and ！！！ still tell the emotion scorer something
+                message.set(
+                    RAW_TEXT, text
+                )  # emoji and ！！！ still tell the emotion scorer something
                 message.set(TEXT, normalize(text))
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
-            text: Optional[str] = example.get(TEXT)
+            text: str | None = example.get(TEXT)
             if not text:
                 continue
             normalized, offsets = normalize_with_offsets(text)

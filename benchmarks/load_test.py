@@ -9,6 +9,7 @@ each time), with a pause to read between messages. Every message carries a messa
 a 5xx or a broken connection it is sent again with the same id, as a careful app would.
 Results go to benchmarks/results/load-<time>.json and .md, and are printed.
 """
+
 import argparse
 import asyncio
 import json
@@ -24,14 +25,18 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import aiohttp
 
 from channels.rest import PREFIX as REST_PREFIX
 from launcher import ROOT
-from launcher.production import (Ports, ProductionSettings, database_url_in_schema, ensure_schema,
-                                 production_servers)
+from launcher.production import (
+    Ports,
+    ProductionSettings,
+    database_url_in_schema,
+    ensure_schema,
+    production_servers,
+)
 from settings import current
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -40,7 +45,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 # code the SMS brought (read from the set-up's outbox). Each simulated customer is a bank
 # customer of their own (seeded at random, with a phone no one else has), so that the codes
 # of two conversations never cross.
-FLOWS: Dict[str, List[str]] = {
+FLOWS: dict[str, list[str]] = {
     "debt": ["我现在欠多少钱", "{identity}", "{code}", "罚息是多少", "会影响征信吗", "怎么还款"],
     "penalty": ["罚息怎么算的", "{identity}", "{code}", "逾期几天了"],
     "credit_report": ["逾期会上征信吗", "{identity}", "{code}", "征信多久能恢复", "谢谢"],
@@ -57,7 +62,7 @@ class Identity:
     phone: str  # where the code goes
 
 
-def load_identities(database_url: str) -> List[Identity]:
+def load_identities(database_url: str) -> list[Identity]:
     """The seeded customers whose digits name only them and whose phone is theirs alone."""
     from sqlalchemy import select
 
@@ -65,15 +70,21 @@ def load_identities(database_url: str) -> List[Identity]:
     from loandb.session import session_scope
 
     with session_scope(database_url) as session:
-        rows = session.execute(select(Customer.id_last4, Customer.phone_last4, Customer.phone)
-                               .where(Customer.is_demo.is_(False))).all()
+        rows = session.execute(
+            select(Customer.id_last4, Customer.phone_last4, Customer.phone).where(
+                Customer.is_demo.is_(False)
+            )
+        ).all()
     pairs = Counter((id_last4, phone_last4) for id_last4, phone_last4, _ in rows)
     phones = Counter(phone for _, _, phone in rows)
-    return [Identity(f"身份证后四位{id_last4}，手机尾号{phone_last4}", phone) for id_last4, phone_last4, phone in rows
-            if pairs[(id_last4, phone_last4)] == 1 and phones[phone] == 1]
+    return [
+        Identity(f"身份证后四位{id_last4}，手机尾号{phone_last4}", phone)
+        for id_last4, phone_last4, phone in rows
+        if pairs[(id_last4, phone_last4)] == 1 and phones[phone] == 1
+    ]
 
 
-async def code_for(outbox: Path, phone: str, after: int) -> Optional[str]:
+async def code_for(outbox: Path, phone: str, after: int) -> str | None:
     """The newest code sent to ``phone`` in lines after line ``after`` of the outbox."""
     deadline = time.monotonic() + CODE_WAIT_S
     while time.monotonic() < deadline:
@@ -90,6 +101,8 @@ async def code_for(outbox: Path, phone: str, after: int) -> Optional[str]:
 
 def outbox_lines(outbox: Path) -> int:
     return len(outbox.read_text(encoding="utf-8").splitlines()) if outbox.exists() else 0
+
+
 RETRY_STATUSES = {502, 503, 504}
 MESSAGE_DEADLINE_S = 60  # a message still not answered after this counts as an error
 
@@ -114,19 +127,26 @@ class LoadRun:
     customers: int
     duration_s: float
     elapsed_s: float = 0.0
-    messages: List[Sent] = field(default_factory=list)
+    messages: list[Sent] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)  # why attempts failed
 
 
-async def send(session: aiohttp.ClientSession, url: str, message: Sent, run: LoadRun,
-               apologies: List[str]) -> None:
+async def send(
+    session: aiohttp.ClientSession, url: str, message: Sent, run: LoadRun, apologies: list[str]
+) -> None:
     started = time.perf_counter()
     delay = 0.5
     while time.perf_counter() - started < MESSAGE_DEADLINE_S:
         message.attempts += 1
         try:
-            async with session.post(f"{url}/webhooks/rest/webhook", json={
-                    "sender": message.sender, "message": message.text, "message_id": message.message_id}) as resp:
+            async with session.post(
+                f"{url}/webhooks/rest/webhook",
+                json={
+                    "sender": message.sender,
+                    "message": message.text,
+                    "message_id": message.message_id,
+                },
+            ) as resp:
                 if resp.status == 200:
                     body = await resp.json(content_type=None)
                     message.answered, message.latency_s = True, time.perf_counter() - started
@@ -142,11 +162,22 @@ async def send(session: aiohttp.ClientSession, url: str, message: Sent, run: Loa
         delay = min(delay * 2, 4)
 
 
-async def customer(index: int, url: str, run: LoadRun, deadline: float, think_s: float, prefix: str,
-                   apologies: List[str], session: aiohttp.ClientSession, identity: Identity,
-                   outbox: Path) -> None:
+async def customer(
+    index: int,
+    url: str,
+    run: LoadRun,
+    deadline: float,
+    think_s: float,
+    prefix: str,
+    apologies: list[str],
+    session: aiohttp.ClientSession,
+    identity: Identity,
+    outbox: Path,
+) -> None:
     rng = random.Random(index)
-    await asyncio.sleep(rng.uniform(0, min(5.0, think_s * 3)))  # customers do not all arrive at once
+    await asyncio.sleep(
+        rng.uniform(0, min(5.0, think_s * 3))
+    )  # customers do not all arrive at once
     conversation = 0
     while time.monotonic() < deadline:
         flow = rng.choice(list(FLOWS))
@@ -171,8 +202,15 @@ async def customer(index: int, url: str, run: LoadRun, deadline: float, think_s:
             await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
 
 
-async def run_customers(url: str, customers: int, duration_s: float, identities: List[Identity], outbox: Path,
-                        think_s: float = 1.0, prefix: Optional[str] = None) -> LoadRun:
+async def run_customers(
+    url: str,
+    customers: int,
+    duration_s: float,
+    identities: list[Identity],
+    outbox: Path,
+    think_s: float = 1.0,
+    prefix: str | None = None,
+) -> LoadRun:
     """``customers`` simulated customers for ``duration_s``; messages in flight are finished."""
     from channels.faults import NOT_ANSWERED, NOT_TAKEN, response_text
 
@@ -184,31 +222,50 @@ async def run_customers(url: str, customers: int, duration_s: float, identities:
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         started = time.monotonic()
         deadline = started + duration_s
-        await asyncio.gather(*(customer(i, url, run, deadline, think_s, prefix, apologies, session,
-                                        identities[i % len(identities)], outbox)
-                               for i in range(customers)))
+        await asyncio.gather(
+            *(
+                customer(
+                    i,
+                    url,
+                    run,
+                    deadline,
+                    think_s,
+                    prefix,
+                    apologies,
+                    session,
+                    identities[i % len(identities)],
+                    outbox,
+                )
+                for i in range(customers)
+            )
+        )
         run.elapsed_s = time.monotonic() - started
     return run
 
 
-def stored_user_messages(tracker_db_url: str, senders: List[str]) -> Dict[str, List[str]]:
+def stored_user_messages(tracker_db_url: str, senders: list[str]) -> dict[str, list[str]]:
     """Each REST sender's customer messages in the tracker store, as message ids in order (the
     REST channel keeps a sender's conversation as ``rest:<sender>``, channels/rest.py)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(tracker_db_url)
-    stored: Dict[str, List[str]] = {}
+    stored: dict[str, list[str]] = {}
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id = ANY(:senders) ORDER BY id"
-        ), {"senders": [REST_PREFIX + sender for sender in senders]})
+        rows = connection.execute(
+            text(
+                "SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id = ANY(:senders) ORDER BY id"
+            ),
+            {"senders": [REST_PREFIX + sender for sender in senders]},
+        )
         for conversation_id, data in rows:
-            stored.setdefault(conversation_id[len(REST_PREFIX):], []).append(json.loads(data).get("message_id"))
+            stored.setdefault(conversation_id[len(REST_PREFIX) :], []).append(
+                json.loads(data).get("message_id")
+            )
     engine.dispose()
     return stored
 
 
-def check_against_tracker(run: LoadRun, tracker_db_url: str) -> Dict[str, int]:
+def check_against_tracker(run: LoadRun, tracker_db_url: str) -> dict[str, int]:
     """Lost: answered but not stored. Duplicated: stored twice. Out of order: not as sent."""
     senders = sorted({message.sender for message in run.messages})
     stored = stored_user_messages(tracker_db_url, senders)
@@ -224,12 +281,16 @@ def check_against_tracker(run: LoadRun, tracker_db_url: str) -> Dict[str, int]:
     return {"lost": lost, "duplicated": duplicated, "conversations_out_of_order": out_of_order}
 
 
-def percentile(samples: List[float], fraction: float) -> float:
+def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] if ordered else 0.0
+    return (
+        ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+        if ordered
+        else 0.0
+    )
 
 
-def summary(run: LoadRun, check: Dict[str, int]) -> dict:
+def summary(run: LoadRun, check: dict[str, int]) -> dict:
     answered = [m for m in run.messages if m.answered]
     latencies = [m.latency_s for m in answered]
     return {
@@ -266,11 +327,13 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def tier_cpu(setup) -> Dict[str, float]:
+def tier_cpu(setup) -> dict[str, float]:
     """CPU seconds used so far by each tier, for sizing: how many instances a load needs."""
     tiers = {"rasa": setup.rasa_instances, "actions": setup.action_servers, "nginx": [setup.nginx]}
-    return {tier: sum(cpu_seconds(service.process.pid) for service in services)
-            for tier, services in tiers.items()}
+    return {
+        tier: sum(cpu_seconds(service.process.pid) for service in services)
+        for tier, services in tiers.items()
+    }
 
 
 def to_markdown(result: dict) -> str:
@@ -284,26 +347,43 @@ def to_markdown(result: dict) -> str:
         "| measure | value |",
         "|---|---|",
     ]
-    for key in ("messages_answered", "throughput_msgs_per_s", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
-                "errors", "lost", "duplicated", "conversations_out_of_order", "apologies", "retried_messages",
-                "conversations", "cpu_seconds_per_message"):
+    for key in (
+        "messages_answered",
+        "throughput_msgs_per_s",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "latency_p99_ms",
+        "errors",
+        "lost",
+        "duplicated",
+        "conversations_out_of_order",
+        "apologies",
+        "retried_messages",
+        "conversations",
+        "cpu_seconds_per_message",
+    ):
         lines.append(f"| {key} | {result.get(key)} |")
-    lines += ["", f"Failed attempts (retried): {result['failed_attempts'] or 'none'}.",
-              f"CPU seconds during the run, by tier: {result['cpu_seconds']}.",
-              f"Load average before / after: {result['load_average'][0]} / {result['load_average'][1]} "
-              "(other work on the machine shares its cores)."]
+    lines += [
+        "",
+        f"Failed attempts (retried): {result['failed_attempts'] or 'none'}.",
+        f"CPU seconds during the run, by tier: {result['cpu_seconds']}.",
+        f"Load average before / after: {result['load_average'][0]} / {result['load_average'][1]} "
+        "(other work on the machine shares its cores).",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def commit() -> str:
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
     return result.stdout.strip() or "uncommitted"
 
 
 def seeded_schema(base_url: str, random_customers: int = 0) -> str:
-    from overdue.clock import today_in_china
     from loandb.seed import add_random_customers, create_schema, reset_demo_customers
     from loandb.session import session_scope
+    from overdue.clock import today_in_china
 
     schema = f"load_{uuid.uuid4().hex[:10]}"
     ensure_schema(base_url, schema)
@@ -328,10 +408,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
-    parser.add_argument("--think", type=float, default=1.0, help="mean seconds a customer reads before answering")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds a customer reads before answering"
+    )
     parser.add_argument("--rasa-instances", type=int, default=2)
-    parser.add_argument("--database", default=current().load_test_db_url,
-                        help="PostgreSQL to use; the run gets a schema of its own, dropped afterwards")
+    parser.add_argument(
+        "--database",
+        default=current().load_test_db_url,
+        help="PostgreSQL to use; the run gets a schema of its own, dropped afterwards",
+    )
     parser.add_argument("--redis", default=current().load_test_redis_url)
     args = parser.parse_args()
 
@@ -344,39 +429,78 @@ def main() -> None:
             # Codes into the outbox (this is a test), and as often as the journeys need them:
             # the load test measures throughput, not the resend limits.
             policy = Path(work) / "policy.yml"
-            policy.write_text((ROOT / "policy.yml").read_text(encoding="utf-8")
-                              .replace("resend_after_seconds: 60", "resend_after_seconds: 0")
-                              .replace("codes_per_hour: 5 ", "codes_per_hour: 10000 "), encoding="utf-8")
+            policy.write_text(
+                (ROOT / "policy.yml")
+                .read_text(encoding="utf-8")
+                .replace("resend_after_seconds: 60", "resend_after_seconds: 0")
+                .replace("codes_per_hour: 5 ", "codes_per_hour: 10000 "),
+                encoding="utf-8",
+            )
             settings = ProductionSettings(
-                database_url=database_url, redis_url=args.redis, redis_prefix=f"load{uuid.uuid4().hex[:8]}",
-                ports=Ports.free(args.rasa_instances), work_dir=Path(work), console=False,
-                extra_env={"SMS_OUTBOX_TEST_ONLY": "1", "SMS_OUTBOX_PATH": str(outbox),
-                           "LOAN_POLICY_PATH": str(policy)})
+                database_url=database_url,
+                redis_url=args.redis,
+                redis_prefix=f"load{uuid.uuid4().hex[:8]}",
+                ports=Ports.free(args.rasa_instances),
+                work_dir=Path(work),
+                console=False,
+                extra_env={
+                    "SMS_OUTBOX_TEST_ONLY": "1",
+                    "SMS_OUTBOX_PATH": str(outbox),
+                    "LOAN_POLICY_PATH": str(policy),
+                },
+            )
             with production_servers(settings) as setup:
-                print(f"==> {args.customers} customers for {args.duration:.0f} s on {setup.rasa_url}", flush=True)
+                print(
+                    f"==> {args.customers} customers for {args.duration:.0f} s on {setup.rasa_url}",
+                    flush=True,
+                )
                 # Warm-up, not counted (customers of their own, so its codes cross no one's).
-                asyncio.run(run_customers(setup.rasa_url, 6, 5, identities[-6:], outbox, think_s=0.2))
+                asyncio.run(
+                    run_customers(setup.rasa_url, 6, 5, identities[-6:], outbox, think_s=0.2)
+                )
                 before = tier_cpu(setup)
                 started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
                 load_before = os.getloadavg()[0]
-                run = asyncio.run(run_customers(setup.rasa_url, args.customers, args.duration,
-                                                identities[:args.customers], outbox, args.think))
-                cpu = {tier: round(seconds - before[tier], 1) for tier, seconds in tier_cpu(setup).items()}
+                run = asyncio.run(
+                    run_customers(
+                        setup.rasa_url,
+                        args.customers,
+                        args.duration,
+                        identities[: args.customers],
+                        outbox,
+                        args.think,
+                    )
+                )
+                cpu = {
+                    tier: round(seconds - before[tier], 1)
+                    for tier, seconds in tier_cpu(setup).items()
+                }
             result = {
-                "started_at": started_at, "commit": commit(), "cpu_count": os.cpu_count(),
-                "rasa_instances": args.rasa_instances, "action_servers": len(settings.ports.action_servers),
-                "think_s": args.think, **summary(run, check_against_tracker(run, database_url)),
-                "cpu_seconds": cpu, "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                "started_at": started_at,
+                "commit": commit(),
+                "cpu_count": os.cpu_count(),
+                "rasa_instances": args.rasa_instances,
+                "action_servers": len(settings.ports.action_servers),
+                "think_s": args.think,
+                **summary(run, check_against_tracker(run, database_url)),
+                "cpu_seconds": cpu,
+                "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             }
             result["cpu_seconds_per_message"] = {
-                tier: round(seconds / max(1, result["messages_answered"]), 4) for tier, seconds in cpu.items()}
-            result["messages"] = [asdict(m) for m in run.messages if not m.answered or m.attempts > 1]
+                tier: round(seconds / max(1, result["messages_answered"]), 4)
+                for tier, seconds in cpu.items()
+            }
+            result["messages"] = [
+                asdict(m) for m in run.messages if not m.answered or m.attempts > 1
+            ]
     finally:
         drop_schema(args.database, schema)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = result["started_at"].replace(":", "")
-    (RESULTS / f"load-{stamp}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    (RESULTS / f"load-{stamp}.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     markdown = to_markdown(result)
     (RESULTS / f"load-{stamp}.md").write_text(markdown, encoding="utf-8")
     print(markdown)

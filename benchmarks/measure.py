@@ -1,5 +1,6 @@
 """Small, pure helpers of the benchmarks: percentiles, the machine and commit a run is
 stamped with, and the memory of a server's process tree."""
+
 import os
 import statistics
 import subprocess
@@ -40,17 +41,26 @@ def cpu_count() -> int:
 
 def git_commit(root: Path = ROOT) -> dict[str, object]:
     """HEAD's full hash, and whether the working tree differs from it."""
+
     def git(*args: str) -> str:
         # Outside a git checkout the stamp says "unknown" rather than failing the benchmark.
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False
+        ).stdout.strip()
 
-    return {"commit": git("rev-parse", "HEAD") or "unknown",
-            "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    return {
+        "commit": git("rev-parse", "HEAD") or "unknown",
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
 
 
 def machine_stamp() -> dict[str, object]:
     """What a result is only comparable with: the core count, the commit, and how busy the machine was."""
-    return {"cpu_count": cpu_count(), **git_commit(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpu_count": cpu_count(),
+        **git_commit(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def child_pids(pid: int, proc: Path = Path("/proc")) -> list[int]:
@@ -90,7 +100,11 @@ def memory_mb(pid: int, proc: Path = Path("/proc")) -> dict[str, float]:
     pids = list(process_tree(pid, proc))
     rss = sum(status_kb(p, "VmRSS", proc) or 0 for p in pids)
     peak = sum(status_kb(p, "VmHWM", proc) or 0 for p in pids)
-    return {"rss_mb": round(rss / 1024, 1), "peak_rss_mb": round(peak / 1024, 1), "processes": len(pids)}
+    return {
+        "rss_mb": round(rss / 1024, 1),
+        "peak_rss_mb": round(peak / 1024, 1),
+        "processes": len(pids),
+    }
 
 
 def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
@@ -103,6 +117,6 @@ def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
         except OSError:
             continue
         # Fields after the command name, which is in parentheses and may hold spaces.
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks

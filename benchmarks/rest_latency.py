@@ -14,6 +14,7 @@ the credit impact or how to repay, so the action server reads the loan database 
 The measurements run twice, "before" with Rasa's own check of action answers
 (RASA_ACTION_SCHEMA_CACHE=0, see dialogue/action_calls.py) and "after" with the cached one.
 """
+
 import argparse
 import asyncio
 import json
@@ -30,7 +31,6 @@ from pathlib import Path
 import aiohttp
 import requests
 
-from overdue.clock import today_in_china
 from benchmarks.measure import cpu_seconds, machine_stamp, memory_mb, summary_ms
 from benchmarks.turn_profile import (
     IDENTITIES,
@@ -48,26 +48,47 @@ from dialogue.action_calls import SWITCH
 from launcher import ROOT, latest_model, running_servers
 from loandb.seed import add_random_customers, create_schema, reset_demo_customers
 from loandb.session import session_scope
+from overdue.clock import today_in_china
 
 RESULTS = ROOT / "benchmarks" / "results"
 NLU_TEXTS = [
-    "我现在欠多少钱", "罚息怎么算的", "逾期会上征信吗", "我想申请延期还款", "能不能分期慢慢还",
-    "我下周五一定还三千块", "我昨天已经还了怎么还显示逾期", "可以用微信还吗", "我失业三个月了",
-    "转人工", "你好", "谢谢", "今天天气怎么样", "身份证后四位3021，手机尾号8866",
+    "我现在欠多少钱",
+    "罚息怎么算的",
+    "逾期会上征信吗",
+    "我想申请延期还款",
+    "能不能分期慢慢还",
+    "我下周五一定还三千块",
+    "我昨天已经还了怎么还显示逾期",
+    "可以用微信还吗",
+    "我失业三个月了",
+    "转人工",
+    "你好",
+    "谢谢",
+    "今天天气怎么样",
+    "身份证后四位3021，手机尾号8866",
 ]
 MODES = {"before": "0", "after": "1"}  # the value of RASA_ACTION_SCHEMA_CACHE
 
 
 async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> float:
     started = time.perf_counter()
-    async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
+    async with session.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+    ) as resp:
         resp.raise_for_status()
         await resp.json()
     return time.perf_counter() - started
 
 
-async def conversation(session, url: str, index: int, turns: int, latencies: list[float], outbox: Path,
-                       verifying: dict[str, asyncio.Lock]) -> None:
+async def conversation(
+    session,
+    url: str,
+    index: int,
+    turns: int,
+    latencies: list[float],
+    outbox: Path,
+    verifying: dict[str, asyncio.Lock],
+) -> None:
     sender = f"bench-{index}-{time.time_ns()}"
     # Every turn counts, the request and the identity check (digits and code) included.
     latencies.append(await say(session, url, sender, "我现在欠多少钱"))
@@ -76,22 +97,38 @@ async def conversation(session, url: str, index: int, turns: int, latencies: lis
     async with verifying.setdefault(identity, asyncio.Lock()):
         mark = outbox_lines(outbox)
         latencies.append(await say(session, url, sender, identity))
-        latencies.append(await say(session, url, sender, newest_code(outbox, PHONE_TAILS[identity], mark)))
+        latencies.append(
+            await say(session, url, sender, newest_code(outbox, PHONE_TAILS[identity], mark))
+        )
     for turn in range(turns):
         latencies.append(await say(session, url, sender, QUESTIONS[turn % len(QUESTIONS)]))
 
 
-async def concurrent_turns(url: str, conversations: int, turns: int, outbox: Path) -> dict[str, object]:
+async def concurrent_turns(
+    url: str, conversations: int, turns: int, outbox: Path
+) -> dict[str, object]:
     latencies: list[float] = []
-    connector = aiohttp.TCPConnector(limit=0)  # one connection per conversation, as with real clients
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300), connector=connector) as session:
+    connector = aiohttp.TCPConnector(
+        limit=0
+    )  # one connection per conversation, as with real clients
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=300), connector=connector
+    ) as session:
         started = time.perf_counter()
         verifying: dict[str, asyncio.Lock] = {}
-        await asyncio.gather(*(conversation(session, url, i, turns, latencies, outbox, verifying)
-                               for i in range(conversations)))
+        await asyncio.gather(
+            *(
+                conversation(session, url, i, turns, latencies, outbox, verifying)
+                for i in range(conversations)
+            )
+        )
         elapsed = time.perf_counter() - started
-    return {"conversations": conversations, "turns_per_s": round(len(latencies) / elapsed, 1),
-            "seconds": round(elapsed, 1), **summary_ms(latencies)}
+    return {
+        "conversations": conversations,
+        "turns_per_s": round(len(latencies) / elapsed, 1),
+        "seconds": round(elapsed, 1),
+        **summary_ms(latencies),
+    }
 
 
 def nlu_latency(url: str, rounds: int) -> dict[str, object]:
@@ -99,8 +136,9 @@ def nlu_latency(url: str, rounds: int) -> dict[str, object]:
     with requests.Session() as session:
         for i in range(rounds):
             started = time.perf_counter()
-            session.post(f"{url}/model/parse", json={"text": NLU_TEXTS[i % len(NLU_TEXTS)]},
-                         timeout=30).raise_for_status()
+            session.post(
+                f"{url}/model/parse", json={"text": NLU_TEXTS[i % len(NLU_TEXTS)]}, timeout=30
+            ).raise_for_status()
             samples.append(time.perf_counter() - started)
     return summary_ms(samples)
 
@@ -109,10 +147,31 @@ def timed_training(work: Path) -> dict[str, object]:
     """A full `rasa train` of this project into a scratch directory."""
     rasa = str(Path(sys.executable).parent / "rasa")
     started = time.perf_counter()
-    subprocess.run([rasa, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-                    "--out", str(work), "--fixed-model-name", "benchmark", "--quiet"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return {"training_s": round(time.perf_counter() - started, 1), "model": work / "benchmark.tar.gz"}
+    subprocess.run(
+        [
+            rasa,
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(work),
+            "--fixed-model-name",
+            "benchmark",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return {
+        "training_s": round(time.perf_counter() - started, 1),
+        "model": work / "benchmark.tar.gz",
+    }
 
 
 def server_pids(running) -> dict[str, int]:
@@ -128,8 +187,13 @@ def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, di
         for mode in args.modes:
             (work / mode).mkdir()
             servers[mode] = stack.enter_context(
-                running_servers(work / mode, loans_url, model,
-                                extra_env={SWITCH: MODES[mode], "LOAN_POLICY_PATH": str(relaxed_policy(work))}))
+                running_servers(
+                    work / mode,
+                    loans_url,
+                    model,
+                    extra_env={SWITCH: MODES[mode], "LOAN_POLICY_PATH": str(relaxed_policy(work))},
+                )
+            )
             print(f"[{mode}] servers up in {servers[mode].startup_seconds:.1f} s", flush=True)
             modes[mode] = {"startup_s": round(servers[mode].startup_seconds, 1), "rest_turns": []}
         for mode, running in servers.items():
@@ -139,22 +203,40 @@ def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, di
             turns = args.single_turns if conversations == 1 else args.turns
             for mode, running in servers.items():
                 cpu_before = {name: cpu_seconds(pid) for name, pid in server_pids(running).items()}
-                row = asyncio.run(concurrent_turns(running.rasa_url, conversations, turns, running.sms_outbox))
+                row = asyncio.run(
+                    concurrent_turns(running.rasa_url, conversations, turns, running.sms_outbox)
+                )
                 # Which server the turns kept busy: CPU milliseconds per turn of each.
-                row["cpu_ms_per_turn"] = {name: round((cpu_seconds(pid) - cpu_before[name]) / row["count"] * 1000, 1)
-                                          for name, pid in server_pids(running).items()}
-                print(f"[{mode}] {conversations} conversations: {row['turns_per_s']} turns/s, "
-                      f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms", flush=True)
+                row["cpu_ms_per_turn"] = {
+                    name: round((cpu_seconds(pid) - cpu_before[name]) / row["count"] * 1000, 1)
+                    for name, pid in server_pids(running).items()
+                }
+                print(
+                    f"[{mode}] {conversations} conversations: {row['turns_per_s']} turns/s, "
+                    f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms",
+                    flush=True,
+                )
                 modes[mode]["rest_turns"].append(row)
         for mode, running in servers.items():
-            modes[mode]["memory"] = {"rasa": memory_mb(running.rasa_pid), "actions": memory_mb(running.actions_pid)}
+            modes[mode]["memory"] = {
+                "rasa": memory_mb(running.rasa_pid),
+                "actions": memory_mb(running.actions_pid),
+            }
         if args.profile_turns:
             # One processor in this process, the same action server; only the check differs.
             last = list(servers)[-1]
-            agent = load_agent(model, yaml_action_url(work / last / "endpoints.yml"), work / "profile-tracker.db",
-                               action_token=servers[last].action_token)
-            stages = profile_turns(agent, {mode: mode == "after" for mode in servers}, servers[last].sms_outbox,
-                                   turns=args.profile_turns)
+            agent = load_agent(
+                model,
+                yaml_action_url(work / last / "endpoints.yml"),
+                work / "profile-tracker.db",
+                action_token=servers[last].action_token,
+            )
+            stages = profile_turns(
+                agent,
+                {mode: mode == "after" for mode in servers},
+                servers[last].sms_outbox,
+                turns=args.profile_turns,
+            )
             for mode, measured in stages.items():
                 modes[mode]["stages"] = measured
                 print(f"[{mode}] ms per turn: {measured['ms_per_turn']}", flush=True)
@@ -182,13 +264,14 @@ def latency_plot(result: dict, path: Path) -> None:
             labels.append(f"REST, {row['conversations']} conv.\n{mode}")
             samples.append(measured["rest_turns"][index]["samples_ms"])
     figure, axis = plt.subplots(figsize=(10, 4.5))
-    axis.boxplot(samples, labels=labels, showfliers=False,
-                 whis=(5, 95))
+    axis.boxplot(samples, labels=labels, showfliers=False, whis=(5, 95))
     axis.set_yscale("log")
     axis.set_ylabel("ms (log scale; whiskers p5-p95)")
     stamp = result["stamp"]
-    axis.set_title(f"Latency, {stamp['cpu_count']} cores, commit {stamp['commit'][:10]}"
-                   f"{' (dirty)' if stamp['dirty'] else ''}")
+    axis.set_title(
+        f"Latency, {stamp['cpu_count']} cores, commit {stamp['commit'][:10]}"
+        f"{' (dirty)' if stamp['dirty'] else ''}"
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
@@ -224,15 +307,21 @@ def to_markdown(result: dict) -> str:
     lines = [
         f"# Benchmark {result['started_at']}",
         "",
-        (f"Commit `{stamp['commit']}`{' with uncommitted changes' if stamp['dirty'] else ''}, "
-        f"{stamp['cpu_count']} cores, Python {result['python']}; load average "
-        f"{stamp['load_average']} at the start, {result['load_average_end']} at the end "
-        "(other work on the machine makes every figure slower and noisier)."),
+        (
+            f"Commit `{stamp['commit']}`{' with uncommitted changes' if stamp['dirty'] else ''}, "
+            f"{stamp['cpu_count']} cores, Python {result['python']}; load average "
+            f"{stamp['load_average']} at the start, {result['load_average_end']} at the end "
+            "(other work on the machine makes every figure slower and noisier)."
+        ),
         "",
-        ("before: Rasa's own check of every action answer (schema re-checked each call); "
-        "after: the check with the schema checked once (dialogue/action_calls.py)."),
+        (
+            "before: Rasa's own check of every action answer (schema re-checked each call); "
+            "after: the check with the schema checked once (dialogue/action_calls.py)."
+        ),
         "",
-        "| measurement | " + " | ".join(f"{m} p50 ms | {m} p95 ms | {m} turns/s" for m in names) + " |",
+        "| measurement | "
+        + " | ".join(f"{m} p50 ms | {m} p95 ms | {m} turns/s" for m in names)
+        + " |",
         "|---|" + "---|---|---|" * len(names),
     ]
 
@@ -241,55 +330,112 @@ def to_markdown(result: dict) -> str:
             return " | | "
         return f"{row['p50_ms']} | {row['p95_ms']} | {row.get('turns_per_s', '')}"
 
-    lines.append("| NLU parse (`/model/parse`) | " + " | ".join(cells(modes[m]["nlu_parse"]) for m in names) + " |")
+    lines.append(
+        "| NLU parse (`/model/parse`) | "
+        + " | ".join(cells(modes[m]["nlu_parse"]) for m in names)
+        + " |"
+    )
     for index, row in enumerate(modes[names[0]]["rest_turns"]):
-        lines.append(f"| REST turn, {row['conversations']} conversation{'s' if row['conversations'] > 1 else ''}"
-                     " at once | " + " | ".join(cells(modes[m]["rest_turns"][index]) for m in names) + " |")
-    lines += ["", "CPU milliseconds per REST turn (Rasa server / action server): "
-              + "; ".join(f"{row['conversations']} at once: "
-                          + ", ".join(f"{m} {modes[m]['rest_turns'][i]['cpu_ms_per_turn']['rasa']} / "
-                                      f"{modes[m]['rest_turns'][i]['cpu_ms_per_turn']['actions']}" for m in names)
-                          for i, row in enumerate(modes[names[0]]["rest_turns"])) + "."]
+        lines.append(
+            f"| REST turn, {row['conversations']} conversation{'s' if row['conversations'] > 1 else ''}"
+            " at once | " + " | ".join(cells(modes[m]["rest_turns"][index]) for m in names) + " |"
+        )
+    lines += [
+        "",
+        "CPU milliseconds per REST turn (Rasa server / action server): "
+        + "; ".join(
+            f"{row['conversations']} at once: "
+            + ", ".join(
+                f"{m} {modes[m]['rest_turns'][i]['cpu_ms_per_turn']['rasa']} / "
+                f"{modes[m]['rest_turns'][i]['cpu_ms_per_turn']['actions']}"
+                for m in names
+            )
+            for i, row in enumerate(modes[names[0]]["rest_turns"])
+        )
+        + ".",
+    ]
     lines += ["", "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-    lines.append("| start-up of both servers, s | " + " | ".join(str(modes[m]["startup_s"]) for m in names) + " |")
+    lines.append(
+        "| start-up of both servers, s | "
+        + " | ".join(str(modes[m]["startup_s"]) for m in names)
+        + " |"
+    )
     for server in ("rasa", "actions"):
-        lines.append(f"| peak memory (VmHWM) of the {server} server, MB | "
-                     + " | ".join(str(modes[m]["memory"][server]["peak_rss_mb"]) for m in names) + " |")
+        lines.append(
+            f"| peak memory (VmHWM) of the {server} server, MB | "
+            + " | ".join(str(modes[m]["memory"][server]["peak_rss_mb"]) for m in names)
+            + " |"
+        )
     training = result["training"]
-    lines += ["", "Training (`rasa train`, NLU and dialogue): "
-              + (f"{training['training_s']} s" if training.get("training_s") else "not timed (--skip-training)")
-              + f". Model size: {training['model_mb']} MB."]
+    lines += [
+        "",
+        "Training (`rasa train`, NLU and dialogue): "
+        + (
+            f"{training['training_s']} s"
+            if training.get("training_s")
+            else "not timed (--skip-training)"
+        )
+        + f". Model size: {training['model_mb']} MB.",
+    ]
     staged = [m for m in names if "stages" in modes[m]]
     if staged:
         stage_names = list(modes[staged[0]]["stages"]["ms_per_turn"])
-        lines += ["", "## Where a turn's time goes", "",
-                  (f"Rasa's processor in the benchmark process with the same model and action server, one "
-                  f"conversation at a time ({modes[staged[0]]['stages']['turns']} turns); ms per turn."), "",
-                  "| stage | " + " | ".join(staged) + " |", "|---|" + "---|" * len(staged)]
+        lines += [
+            "",
+            "## Where a turn's time goes",
+            "",
+            (
+                f"Rasa's processor in the benchmark process with the same model and action server, one "
+                f"conversation at a time ({modes[staged[0]]['stages']['turns']} turns); ms per turn."
+            ),
+            "",
+            "| stage | " + " | ".join(staged) + " |",
+            "|---|" + "---|" * len(staged),
+        ]
         for stage in stage_names:
-            lines.append(f"| {stage} | " + " | ".join(str(modes[m]["stages"]["ms_per_turn"][stage]) for m in staged)
-                         + " |")
-        lines += ["", "cProfile of the same turns: " + ", ".join(f"[{m}](profile-{m}.txt)" for m in staged) + "."]
+            lines.append(
+                f"| {stage} | "
+                + " | ".join(str(modes[m]["stages"]["ms_per_turn"][stage]) for m in staged)
+                + " |"
+            )
+        lines += [
+            "",
+            "cProfile of the same turns: "
+            + ", ".join(f"[{m}](profile-{m}.txt)" for m in staged)
+            + ".",
+        ]
     lines += ["", "![latency](latency.png)", "", "![stages](stages.png)"]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=10, help="questions per conversation after verifying")
-    parser.add_argument("--single-turns", type=int, default=60, help="questions of the lone conversation")
+    parser.add_argument(
+        "--turns", type=int, default=10, help="questions per conversation after verifying"
+    )
+    parser.add_argument(
+        "--single-turns", type=int, default=60, help="questions of the lone conversation"
+    )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20, 100])
     parser.add_argument("--nlu-rounds", type=int, default=200)
-    parser.add_argument("--profile-turns", type=int, default=10,
-                        help="questions per profiled conversation (0: no stage profile)")
+    parser.add_argument(
+        "--profile-turns",
+        type=int,
+        default=10,
+        help="questions per profiled conversation (0: no stage profile)",
+    )
     parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     parser.add_argument("--random-customers", type=int, default=1000)
     parser.add_argument("--skip-training", action="store_true", help="do not time a training")
     args = parser.parse_args()
 
     started_at = datetime.now(timezone.utc)
-    result: dict[str, object] = {"started_at": started_at.isoformat(timespec="seconds"), "stamp": machine_stamp(),
-                                 "python": platform.python_version(), "arguments": vars(args)}
+    result: dict[str, object] = {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "stamp": machine_stamp(),
+        "python": platform.python_version(),
+        "arguments": vars(args),
+    }
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
         if args.skip_training:
@@ -312,8 +458,12 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     for mode, measured in result["modes"].items():
         if "stages" in measured:
-            (out / f"profile-{mode}.txt").write_text(measured["stages"].pop("cprofile"), encoding="utf-8")
-    (out / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+            (out / f"profile-{mode}.txt").write_text(
+                measured["stages"].pop("cprofile"), encoding="utf-8"
+            )
+    (out / "results.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     latency_plot(result, out / "latency.png")
     stages_plot(result, out / "stages.png")
     markdown = to_markdown(result)

@@ -6,18 +6,18 @@ tracker, NLU, policy prediction, the custom actions (and inside them the HTTP ro
 the action server and the check of its answer) and writing the tracker. cProfile
 records the same turns, for the functions behind the numbers.
 """
+
 import asyncio
-import json
-import re
 import cProfile
 import io
+import json
 import pstats
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 from dialogue import action_calls
 from launcher import ROOT
@@ -31,15 +31,21 @@ PHONE_TAILS = {"3021 8866": "8866", "452X 5521": "5521", "7788 0019": "0019"}
 def relaxed_policy(work: Path) -> Path:
     """policy.yml with codes as often as the benchmark verifies (it measures turns, not limits)."""
     path = work / "policy.yml"
-    path.write_text((ROOT / "policy.yml").read_text(encoding="utf-8")
-                    .replace("resend_after_seconds: 60", "resend_after_seconds: 0")
-                    .replace("codes_per_hour: 5 ", "codes_per_hour: 100000 "), encoding="utf-8")
+    path.write_text(
+        (ROOT / "policy.yml")
+        .read_text(encoding="utf-8")
+        .replace("resend_after_seconds: 60", "resend_after_seconds: 0")
+        .replace("codes_per_hour: 5 ", "codes_per_hour: 100000 "),
+        encoding="utf-8",
+    )
     return path
 
 
 def newest_code(outbox: Path, phone_tail: str, after: int) -> str:
     """The code the SMS outbox got for that phone after its first ``after`` lines."""
-    for line in reversed(outbox.read_text(encoding="utf-8").splitlines()[after:] if outbox.exists() else []):
+    for line in reversed(
+        outbox.read_text(encoding="utf-8").splitlines()[after:] if outbox.exists() else []
+    ):
         entry = json.loads(line)
         found = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", entry["text"])
         if entry["phone"].endswith(phone_tail) and found:
@@ -49,19 +55,36 @@ def newest_code(outbox: Path, phone_tail: str, after: int) -> str:
 
 def outbox_lines(outbox: Path) -> int:
     return len(outbox.read_text(encoding="utf-8").splitlines()) if outbox.exists() else 0
+
+
 # (stage, class path, method, is coroutine); nested stages are listed after their parent.
 STAGES: list[tuple[str, str, str, bool]] = [
     ("turn", "rasa.core.processor.MessageProcessor", "handle_message", True),
     ("tracker store read", "rasa.core.tracker_store.SQLTrackerStore", "_retrieve", True),
     ("NLU", "rasa.core.processor.MessageProcessor", "parse_message", True),
-    ("policy prediction", "rasa.core.processor.MessageProcessor", "_predict_next_with_tracker", False),
+    (
+        "policy prediction",
+        "rasa.core.processor.MessageProcessor",
+        "_predict_next_with_tracker",
+        False,
+    ),
     ("custom actions", "rasa.core.actions.action.RemoteAction", "run", True),
     ("  action server round trip (HTTP)", "rasa.utils.endpoints.EndpointConfig", "request", True),
-    ("  check of the action server's answer", "rasa.core.actions.action.RemoteAction",
-     "_validate_action_result", False),
+    (
+        "  check of the action server's answer",
+        "rasa.core.actions.action.RemoteAction",
+        "_validate_action_result",
+        False,
+    ),
     ("tracker store write", "rasa.core.tracker_store.SQLTrackerStore", "save", True),
 ]
-TOP_LEVEL = ["tracker store read", "NLU", "policy prediction", "custom actions", "tracker store write"]
+TOP_LEVEL = [
+    "tracker store read",
+    "NLU",
+    "policy prediction",
+    "custom actions",
+    "tracker store write",
+]
 
 
 def _class(path: str) -> type:
@@ -73,6 +96,7 @@ def _class(path: str) -> type:
 
 def _timed(method: Callable, stage: str, totals: dict[str, float], coroutine: bool) -> Callable:
     if coroutine:
+
         async def timed_coroutine(*args, **kwargs):
             started = time.perf_counter()
             try:
@@ -109,7 +133,7 @@ def stage_timers() -> Iterator[dict[str, float]]:
             setattr(owner, name, method)
 
 
-def load_agent(model: Path, action_url: str, tracker_db: Path, action_token: Optional[str] = None):
+def load_agent(model: Path, action_url: str, tracker_db: Path, action_token: str | None = None):
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
@@ -161,8 +185,9 @@ def answer_check(fast: bool) -> Iterator[None]:
 OTHER = "other (events, rules of the processor, responses)"
 
 
-def profile_turns(agent, modes: dict[str, bool], outbox: Path, conversations: int = 4,
-                  turns: int = 10) -> dict[str, dict]:
+def profile_turns(
+    agent, modes: dict[str, bool], outbox: Path, conversations: int = 4, turns: int = 10
+) -> dict[str, dict]:
     """Per mode (name: cached check or not), milliseconds per turn in each stage; the modes
     take turns conversation by conversation, so a change in the machine's load hits all.
     Then cProfile's view of one more conversation per mode (profiling slows Python code
@@ -184,9 +209,15 @@ def profile_turns(agent, modes: dict[str, bool], outbox: Path, conversations: in
             profiler.enable()
             asyncio.run(_conversations(agent, f"profiled-{mode}", 1, turns, outbox))
             profiler.disable()
-        per_turn = {stage: round(totals[mode][stage] / said[mode] * 1000, 1) for stage, *_ in STAGES}
+        per_turn = {
+            stage: round(totals[mode][stage] / said[mode] * 1000, 1) for stage, *_ in STAGES
+        }
         per_turn[OTHER] = round(per_turn["turn"] - sum(per_turn[stage] for stage in TOP_LEVEL), 1)
-        results[mode] = {"turns": said[mode], "ms_per_turn": per_turn, "cprofile": _top_functions(profiler)}
+        results[mode] = {
+            "turns": said[mode],
+            "ms_per_turn": per_turn,
+            "cprofile": _top_functions(profiler),
+        }
     return results
 
 

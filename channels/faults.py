@@ -11,11 +11,13 @@ Two cases, told apart because the customer should do different things:
 
 Each failure is one clear line in the log. Nothing here ever shows a customer a stack trace.
 """
+
 import logging
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 import yaml
 from rasa.core.channels.channel import UserMessage
@@ -35,13 +37,13 @@ class Turn:
 
     sender_id: str
     failed_actions: int = 0
-    error: Optional[BaseException] = None
+    error: BaseException | None = None
 
     @property
     def taken(self) -> bool:
         return self.error is None
 
-    def apology(self, said_anything: bool, paused: bool) -> Optional[str]:
+    def apology(self, said_anything: bool, paused: bool) -> str | None:
         """The response to send the customer now, if any."""
         if self.error is not None:
             return NOT_TAKEN
@@ -50,7 +52,7 @@ class Turn:
         return None
 
 
-_current_turn: ContextVar[Optional[Turn]] = ContextVar("current_turn", default=None)
+_current_turn: ContextVar[Turn | None] = ContextVar("current_turn", default=None)
 
 
 class _FailedActionSpotter(logging.Filter):
@@ -70,7 +72,7 @@ class _FailedActionSpotter(logging.Filter):
 _spotter = _FailedActionSpotter()
 
 
-def unreachable_part(error: BaseException) -> Optional[str]:
+def unreachable_part(error: BaseException) -> str | None:
     """The part that failed, in words an operator acts on; None for an unexpected error."""
     import redis
     import sqlalchemy.exc
@@ -84,7 +86,9 @@ def unreachable_part(error: BaseException) -> Optional[str]:
     return None
 
 
-async def handle_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> Turn:
+async def handle_turn(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
+) -> Turn:
     """Runs Rasa on the message; never raises, and says in the returned turn what failed."""
     logging.getLogger("rasa.core.processor").addFilter(_spotter)  # idempotent
     turn = Turn(message.sender_id)
@@ -95,13 +99,22 @@ async def handle_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], m
         turn.error = error
         part = unreachable_part(error)
         # An outage is one clear line per message; anything else needs its stack trace.
-        logger.log(logging.ERROR, "conversation %s: message not processed, %s; the customer is asked to send "
-                   "it again", message.sender_id, part or "unexpected error", exc_info=None if part else error)
+        logger.log(
+            logging.ERROR,
+            "conversation %s: message not processed, %s; the customer is asked to send it again",
+            message.sender_id,
+            part or "unexpected error",
+            exc_info=None if part else error,
+        )
     finally:
         _current_turn.reset(token)
     if turn.failed_actions:
-        logger.error("conversation %s: %d action(s) failed (is the action server reachable?); the message "
-                     "is stored and the customer gets an apology", message.sender_id, turn.failed_actions)
+        logger.error(
+            "conversation %s: %d action(s) failed (is the action server reachable?); the message "
+            "is stored and the customer gets an apology",
+            message.sender_id,
+            turn.failed_actions,
+        )
     return turn
 
 

@@ -5,13 +5,14 @@ the identity actions treat the conversation as verified; only the web chat's soc
 sets it, after checking a signed bank-login token (overdue/bank_login.py). Whatever a client
 sends under that name, on any channel, is dropped.
 """
-from typing import Any, Dict, Optional
+
+from typing import Any
 
 BANK_LOGIN_KEY = "bank_login_customer_id"
 SERVER_ONLY_KEYS = frozenset({BANK_LOGIN_KEY})
 
 
-def client_metadata(metadata: Any) -> Optional[Dict[str, Any]]:
+def client_metadata(metadata: Any) -> dict[str, Any] | None:
     """The client's metadata without the keys only the server may set; None when not a dict."""
     if not isinstance(metadata, dict):
         return None

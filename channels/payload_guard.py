@@ -9,10 +9,11 @@ emoji go, spaces are trimmed) with zero-width characters removed as well, and ta
 leading slashes until none is left: ``／restart``, ``/ /restart``, a zero-width space or an
 emoji before the slash all end up as the word ``restart``.
 """
+
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import FrozenSet, Iterator, Union
 
 import yaml
 
@@ -36,7 +37,7 @@ def _button_payloads(node) -> Iterator[str]:
 
 
 @lru_cache(maxsize=4)
-def allowed_payloads(domain_path: Union[str, Path] = "domain.yml") -> FrozenSet[str]:
+def allowed_payloads(domain_path: str | Path = "domain.yml") -> frozenset[str]:
     """Every payload a button in the domain's responses can send."""
     with open(domain_path, encoding="utf-8") as handle:
         domain = yaml.safe_load(handle) or {}
@@ -45,11 +46,13 @@ def allowed_payloads(domain_path: Union[str, Path] = "domain.yml") -> FrozenSet[
 
 def as_the_nlu_reads(text: str) -> str:
     """The normaliser's text, without zero-width or other invisible format characters."""
-    visible = "".join(c for c in unicodedata.normalize("NFKC", text or "") if unicodedata.category(c) != "Cf")
+    visible = "".join(
+        c for c in unicodedata.normalize("NFKC", text or "") if unicodedata.category(c) != "Cf"
+    )
     return normalize(visible).strip()
 
 
-def guard_text(text: str, allowed: FrozenSet[str]) -> str:
+def guard_text(text: str, allowed: frozenset[str]) -> str:
     """The text Rasa may see: own button payloads as they are, other slash commands as words."""
     if text.strip() in allowed:
         return text.strip()

@@ -12,9 +12,11 @@ chat session or a WeChat openid's conversation.
 An optional ``message_id`` makes a client's retry safe: a message the conversation already
 holds is answered from the store, not handled twice (channels/retries.py).
 """
+
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -42,15 +44,15 @@ def _bad_request(reason: str) -> HTTPResponse:
 class GuardedRestInput(RestInput):
     """Registered in credentials.yml as ``channels.rest.GuardedRestInput``."""
 
-    def __init__(self, domain_path: Text = "domain.yml") -> None:
+    def __init__(self, domain_path: str = "domain.yml") -> None:
         self.domain_path = domain_path
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         return cls(credentials.get("domain_path", "domain.yml"))
 
@@ -78,23 +80,34 @@ class GuardedRestInput(RestInput):
             if not isinstance(text, str):
                 return _bad_request("message must be a string")
             message_id = body.get("message_id")
-            if message_id is not None and (not isinstance(message_id, str)
-                                           or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS):
-                return _bad_request(f"message_id must be a string of 1 to {MAX_MESSAGE_ID_CHARS} characters")
+            if message_id is not None and (
+                not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS
+            ):
+                return _bad_request(
+                    f"message_id must be a string of 1 to {MAX_MESSAGE_ID_CHARS} characters"
+                )
             metadata = client_metadata(body.get("metadata"))
 
-            replies: List[Dict[str, Any]] = []
+            replies: list[dict[str, Any]] = []
             if len(text) > MAX_MESSAGE_CHARS:
                 text = text[:MAX_MESSAGE_CHARS]
-                replies.append({"recipient_id": sender, "text": CUT_NOTICE.format(limit=MAX_MESSAGE_CHARS)})
+                replies.append(
+                    {"recipient_id": sender, "text": CUT_NOTICE.format(limit=MAX_MESSAGE_CHARS)}
+                )
             text = guard_text(text, allowed_payloads(self.domain_path))
 
             agent = request.app.ctx.agent
             faults.raise_store_errors(agent)
             collector = CollectingOutputChannel()
             conversation_id = PREFIX + sender
-            message = UserMessage(text, collector, conversation_id, input_channel=self.name(), metadata=metadata,
-                                  message_id=message_id)
+            message = UserMessage(
+                text,
+                collector,
+                conversation_id,
+                input_channel=self.name(),
+                metadata=metadata,
+                message_id=message_id,
+            )
             handler = partial(handle_once, agent) if message_id else on_new_message
             turn = await faults.handle_turn(handler, message)
             if not turn.taken:
@@ -106,7 +119,12 @@ class GuardedRestInput(RestInput):
             paused = not collector.messages and await faults.is_paused(agent, conversation_id)
             apology = turn.apology(said_anything=bool(collector.messages), paused=paused)
             if apology:
-                replies.append({"recipient_id": sender, "text": faults.response_text(apology, self.domain_path)})
+                replies.append(
+                    {
+                        "recipient_id": sender,
+                        "text": faults.response_text(apology, self.domain_path),
+                    }
+                )
             return response.json(replies)
 
         return webhook

@@ -6,16 +6,19 @@ cannot know whether its message was stored. It sends it again with the same
 read back from the store. The check runs under the conversation's lock, so a retry also
 waits for a first delivery still being handled.
 """
-from typing import Any, Dict, List, Optional
+
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
-def replies_to(tracker: Optional[DialogueStateTracker], message_id: str) -> Optional[List[Dict[str, Any]]]:
+def replies_to(
+    tracker: DialogueStateTracker | None, message_id: str
+) -> list[dict[str, Any]] | None:
     """The bot's messages after the customer message ``message_id``; None when not stored."""
-    replies: Optional[List[Dict[str, Any]]] = None
+    replies: list[dict[str, Any]] | None = None
     for event in tracker.events if tracker else []:
         if isinstance(event, UserUttered):
             if replies is not None:
@@ -33,7 +36,9 @@ async def handle_once(agent: Any, message: UserMessage) -> None:
     if not agent.is_ready():
         return
     async with agent.lock_store.lock(message.sender_id):
-        earlier = replies_to(await agent.tracker_store.retrieve(message.sender_id), message.message_id)
+        earlier = replies_to(
+            await agent.tracker_store.retrieve(message.sender_id), message.message_id
+        )
         if earlier is None:
             await agent.processor.handle_message(message)
         elif isinstance(message.output_channel, CollectingOutputChannel):

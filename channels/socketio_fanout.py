@@ -5,11 +5,12 @@ handled by another: python-socketio's Redis manager publishes it to every instan
 the one holding the socket delivers it. Messages are pickled: the Redis must be trusted
 (loopback, or a password).
 """
+
 import asyncio
 import logging
-from typing import Optional
 
 from socketio import AsyncRedisManager
+
 from settings import current
 
 logger = logging.getLogger(__name__)
@@ -28,13 +29,16 @@ class PatientRedisManager(AsyncRedisManager):
                     yield message
                 return
             except Exception as error:  # redis' errors, whichever client raised them
-                logger.error("web chat fan-out: Redis unreachable (%s); retrying in %d s",
-                             error.__class__.__name__, RETRY_SECONDS)
+                logger.error(
+                    "web chat fan-out: Redis unreachable (%s); retrying in %d s",
+                    error.__class__.__name__,
+                    RETRY_SECONDS,
+                )
                 await asyncio.sleep(RETRY_SECONDS)
                 self._redis_connect()
 
 
-def client_manager() -> Optional[PatientRedisManager]:
+def client_manager() -> PatientRedisManager | None:
     """The Redis manager when several instances serve the web chat; None for one instance."""
     url = current().socketio_redis_url
     return PatientRedisManager(url, channel=FANOUT_CHANNEL) if url else None

@@ -6,6 +6,7 @@ an id the server did not sign is refused and the browser gets a fresh session. T
 conversation's id in the tracker store; its ``web-`` prefix and the REST channel's ``rest:``
 keep one channel from addressing another's conversations.
 """
+
 import base64
 import hashlib
 import hmac
@@ -13,7 +14,7 @@ import logging
 import re
 import secrets
 from functools import lru_cache
-from typing import Optional
+
 from settings import current
 
 logger = logging.getLogger(__name__)
@@ -25,29 +26,33 @@ _SESSION_ID = re.compile(r"web-([0-9a-f]{24})-([A-Za-z0-9_-]{22})")
 
 @lru_cache(maxsize=1)
 def _process_secret() -> bytes:
-    logger.warning("%s is not set: web chat sessions end when this server restarts", SECRET_VARIABLE)
+    logger.warning(
+        "%s is not set: web chat sessions end when this server restarts", SECRET_VARIABLE
+    )
     return secrets.token_bytes(32)
 
 
-def _secret(secret: Optional[str]) -> bytes:
+def _secret(secret: str | None) -> bytes:
     value = secret if secret is not None else current().webchat_session_secret
     return value.encode() if value else _process_secret()
 
 
-def _signature(nonce: str, secret: Optional[str]) -> str:
+def _signature(nonce: str, secret: str | None) -> str:
     digest = hmac.new(_secret(secret), f"{PREFIX}{nonce}".encode(), hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def issue_session_id(secret: Optional[str] = None) -> str:
+def issue_session_id(secret: str | None = None) -> str:
     """A new session id: random, signed by this server."""
     nonce = secrets.token_hex(12)
     return f"{PREFIX}{nonce}-{_signature(nonce, secret)}"
 
 
-def is_issued(session_id: object, secret: Optional[str] = None) -> bool:
+def is_issued(session_id: object, secret: str | None = None) -> bool:
     """True for an id this server (or one sharing its secret) issued, unaltered."""
     if not isinstance(session_id, str):
         return False
     match = _SESSION_ID.fullmatch(session_id)
-    return match is not None and hmac.compare_digest(match.group(2), _signature(match.group(1), secret))
+    return match is not None and hmac.compare_digest(
+        match.group(2), _signature(match.group(1), secret)
+    )

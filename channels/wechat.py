@@ -8,14 +8,21 @@ one, and any later message, goes through the customer-service API off the event 
 WeChat retries unanswered messages: each MsgId is processed once and retries get the
 same reply. A part that fails gets the customer an apology (channels/faults.py).
 """
+
 import asyncio
 import logging
 import time
 import unicodedata
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -28,9 +35,9 @@ from wechatpy.utils import check_signature
 from channels import faults
 from channels.payload_guard import allowed_payloads, guard_text
 from channels.retries import handle_once
-from overdue.sender_ids import is_valid_sender
 from channels.wechat_support import REPLAY_WINDOW_SECONDS, MessageLedger
 from gateways.wechat_api import DEFAULT_API_BASE, ConfiguredWeChatClient, token_storage
+from overdue.sender_ids import is_valid_sender
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +53,17 @@ MENU_INTENTS = {
     "INSTALLMENT": "/request_installment",
     "HUMAN": "/request_human",
 }
-MEDIA_WORDS = {"image": "图片", "video": "视频", "shortvideo": "视频", "location": "位置", "link": "链接", "file": "文件"}
+MEDIA_WORDS = {
+    "image": "图片",
+    "video": "视频",
+    "shortvideo": "视频",
+    "location": "位置",
+    "link": "链接",
+    "file": "文件",
+}
 
 
-def render_text(messages: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
+def render_text(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """Several bot messages as one text; buttons as numbered options ('回复 1 ...')."""
     parts, payloads = [], []
     for message in messages:
@@ -65,7 +79,7 @@ class WeChatOutput(OutputChannel):
     """Messages sent later (a slow answer, an agent's reply) through the customer-service API."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "wechat"
 
     def __init__(self, client: ConfiguredWeChatClient, ledger: MessageLedger) -> None:
@@ -77,22 +91,28 @@ class WeChatOutput(OutputChannel):
             # wechatpy's client is synchronous: keep it off the server's loop.
             await asyncio.to_thread(self.client.message.send_text, openid, text)
         except WeChatClientException as error:  # expired token, 45015 outside 48 h, rate limits
-            logger.warning("WeChat API refused a message to %s: %s %s", openid[-6:], error.errcode, error.errmsg)
+            logger.warning(
+                "WeChat API refused a message to %s: %s %s",
+                openid[-6:],
+                error.errcode,
+                error.errmsg,
+            )
         except Exception:
             logger.exception("sending a WeChat message to %s failed", openid[-6:])
 
-    async def send_messages(self, openid: str, messages: List[Dict[str, Any]]) -> None:
+    async def send_messages(self, openid: str, messages: list[dict[str, Any]]) -> None:
         text, payloads = render_text(messages)
         if payloads:
             await self.ledger.offer(openid, payloads)
         if text:
             await self.send_text(openid, text)
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_text(recipient_id, text)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[str, Any]],
-                                     **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.send_messages(recipient_id, [{"text": text, "buttons": buttons}])
 
 
@@ -100,11 +120,11 @@ class WeChatInput(InputChannel):
     """Registered in credentials.yml as ``channels.wechat.WeChatInput``."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "wechat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         return cls(
             token=credentials.get("token") or "",
@@ -116,20 +136,33 @@ class WeChatInput(InputChannel):
             reply_timeout=float(credentials.get("reply_timeout") or 4.0),
         )
 
-    def __init__(self, token: str, app_id: str, app_secret: str, encoding_aes_key: str = "",
-                 api_base_url: str = DEFAULT_API_BASE, redis_url: Optional[str] = None,
-                 reply_timeout: float = 4.0) -> None:
+    def __init__(
+        self,
+        token: str,
+        app_id: str,
+        app_secret: str,
+        encoding_aes_key: str = "",
+        api_base_url: str = DEFAULT_API_BASE,
+        redis_url: str | None = None,
+        reply_timeout: float = 4.0,
+    ) -> None:
         self.token = token
         self.app_id = app_id
         self.crypto = WeChatCrypto(token, encoding_aes_key, app_id) if encoding_aes_key else None
         self.reply_timeout = reply_timeout
         self.ledger = MessageLedger(redis_url)
-        self.client = ConfiguredWeChatClient(app_id, app_secret, api_base_url, session=token_storage(redis_url))
+        self.client = ConfiguredWeChatClient(
+            app_id, app_secret, api_base_url, session=token_storage(redis_url)
+        )
         self.output = WeChatOutput(self.client, self.ledger)
         if not token:
             logger.warning("WECHAT_TOKEN is not set: the WeChat channel refuses every request")
-        logger.info("WeChat channel: %s mode, passive replies within %.2f s, API at %s",
-                    "safe" if self.crypto else "plain", reply_timeout, api_base_url)
+        logger.info(
+            "WeChat channel: %s mode, passive replies within %.2f s, API at %s",
+            "safe" if self.crypto else "plain",
+            reply_timeout,
+            api_base_url,
+        )
 
     def get_output_channel(self) -> OutputChannel:
         return self.output
@@ -141,7 +174,12 @@ class WeChatInput(InputChannel):
         if not self.token or not fresh_timestamp(args.get("timestamp", "")):
             return False
         try:
-            check_signature(self.token, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
+            check_signature(
+                self.token,
+                args.get("signature", ""),
+                args.get("timestamp", ""),
+                args.get("nonce", ""),
+            )
             return True
         except InvalidSignatureException:
             return False
@@ -174,8 +212,12 @@ class WeChatInput(InputChannel):
                 if self.crypto is not None:
                     if args.get("encrypt_type") != "aes":
                         return response.text("encrypted messages only", status=403)
-                    body = self.crypto.decrypt_message(body, args.get("msg_signature", ""),
-                                                       args.get("timestamp", ""), args.get("nonce", ""))
+                    body = self.crypto.decrypt_message(
+                        body,
+                        args.get("msg_signature", ""),
+                        args.get("timestamp", ""),
+                        args.get("nonce", ""),
+                    )
                 message = parse_message(body)
             except InvalidSignatureException:
                 return response.text("forbidden", status=403)
@@ -191,7 +233,9 @@ class WeChatInput(InputChannel):
             if not reply:
                 return response.text("success")
             if self.crypto is not None:
-                reply = self.crypto.encrypt_message(reply, args.get("nonce", ""), args.get("timestamp", ""))
+                reply = self.crypto.encrypt_message(
+                    reply, args.get("nonce", ""), args.get("timestamp", "")
+                )
             return response.text(reply, content_type="application/xml")
 
         return webhook
@@ -207,7 +251,9 @@ class WeChatInput(InputChannel):
                 return earlier
             # No reply was ever recorded: the instance that took the first delivery may have
             # died with it. Handled once more, but only if the conversation lacks the message.
-            logger.warning("WeChat retry of a message with no recorded reply: checking the conversation")
+            logger.warning(
+                "WeChat retry of a message with no recorded reply: checking the conversation"
+            )
         text = await self.text_for(message, request)
         if text is None:  # unsubscribe: nothing to say
             await self.ledger.remember_reply(key, "")
@@ -217,16 +263,23 @@ class WeChatInput(InputChannel):
             await self.ledger.remember_reply(key, reply)
             return reply
 
-        user_message = UserMessage(text, CollectingOutputChannel(), openid, input_channel=self.name(),
-                                   metadata={"wechat_msg_id": key}, message_id=key)
+        user_message = UserMessage(
+            text,
+            CollectingOutputChannel(),
+            openid,
+            input_channel=self.name(),
+            metadata={"wechat_msg_id": key},
+            message_id=key,
+        )
         handler = partial(handle_once, request.app.ctx.agent) if retry else on_new_message
         task = asyncio.create_task(self.answer(handler, user_message, request))
         try:
             messages = await asyncio.wait_for(asyncio.shield(task), self.reply_timeout)
         except asyncio.TimeoutError:
             # Too slow for a passive reply: answer through the customer-service API when done.
-            task.add_done_callback(lambda done: asyncio.ensure_future(
-                self.output.send_messages(openid, done.result())))
+            task.add_done_callback(
+                lambda done: asyncio.ensure_future(self.output.send_messages(openid, done.result()))
+            )
             await self.ledger.remember_reply(key, "")
             return ""
         reply_text, payloads = render_text(messages)
@@ -236,7 +289,9 @@ class WeChatInput(InputChannel):
         await self.ledger.remember_reply(key, reply)
         return reply
 
-    async def answer(self, on_new_message, message: UserMessage, request: Request) -> List[Dict[str, Any]]:
+    async def answer(
+        self, on_new_message, message: UserMessage, request: Request
+    ) -> list[dict[str, Any]]:
         """The bot's messages for the customer's message, with an apology when a part failed."""
         agent = request.app.ctx.agent
         faults.raise_store_errors(agent)
@@ -257,7 +312,9 @@ class WeChatInput(InputChannel):
             return chosen or guard_text(message.content or "", allowed_payloads(DOMAIN_PATH))
         if kind == "voice":
             recognition = (getattr(message, "recognition", None) or "").strip()
-            return recognition or ChannelAnswer(domain_text(request, "utter_wechat_voice_unrecognised"))
+            return recognition or ChannelAnswer(
+                domain_text(request, "utter_wechat_voice_unrecognised")
+            )
         if kind == "event":
             event = getattr(message, "event", "")
             if event == "subscribe":
@@ -268,7 +325,9 @@ class WeChatInput(InputChannel):
                 intent = MENU_INTENTS.get(getattr(message, "key", ""))
                 return intent or ChannelAnswer(domain_text(request, "utter_wechat_unknown_menu"))
             return None
-        return ChannelAnswer(domain_text(request, "utter_wechat_unsupported", kind=MEDIA_WORDS.get(kind, "这类消息")))
+        return ChannelAnswer(
+            domain_text(request, "utter_wechat_unsupported", kind=MEDIA_WORDS.get(kind, "这类消息"))
+        )
 
 
 def message_key(message) -> str:

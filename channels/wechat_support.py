@@ -5,32 +5,34 @@ offered (the API client itself is gateways/wechat_api.py).
 In memory for one instance; in Redis (``WECHAT_REDIS_URL``) when several instances serve
 the same Official Account.
 """
+
 import asyncio
 import json
 import logging
 import time
-from typing import Dict, List, Optional, Tuple
 
 logger = logging.getLogger(__name__)
 
 # A signed callback is accepted this long around its timestamp (channels/wechat.py), and any
 # copy of it within that window is a retry: answered from here, never handled twice.
 REPLAY_WINDOW_SECONDS = 5 * 60
-SEEN_SECONDS = 2 * REPLAY_WINDOW_SECONDS + 60  # WeChat retries within ~15 s; replays within the window
+SEEN_SECONDS = (
+    2 * REPLAY_WINDOW_SECONDS + 60
+)  # WeChat retries within ~15 s; replays within the window
 
 
 class MessageLedger:
     """Retries and numbered options, in memory or in Redis."""
 
-    def __init__(self, redis_url: Optional[str] = None) -> None:
+    def __init__(self, redis_url: str | None = None) -> None:
         self._redis = None
         if redis_url:
             import redis.asyncio
 
             self._redis = redis.asyncio.from_url(redis_url)
-        self._seen: Dict[str, Tuple[float, asyncio.Future]] = {}
-        self._options: Dict[str, Dict[str, str]] = {}
-        self._nonces: Dict[str, Tuple[float, str]] = {}
+        self._seen: dict[str, tuple[float, asyncio.Future]] = {}
+        self._options: dict[str, dict[str, str]] = {}
+        self._nonces: dict[str, tuple[float, str]] = {}
 
     async def nonce_for(self, nonce: str, message_key: str) -> bool:
         """True unless ``nonce`` was already used, within the replay window, for another message.
@@ -69,7 +71,7 @@ class MessageLedger:
         if entry and not entry[1].done():
             entry[1].set_result(reply)
 
-    async def reply_to_retry(self, key: str, timeout: float) -> Optional[str]:
+    async def reply_to_retry(self, key: str, timeout: float) -> str | None:
         """The reply given to the first delivery, waiting for it a little if need be."""
         if self._redis is not None:
             deadline = time.monotonic() + timeout
@@ -87,14 +89,14 @@ class MessageLedger:
         except asyncio.TimeoutError:
             return None
 
-    async def offer(self, openid: str, payloads: List[str]) -> None:
+    async def offer(self, openid: str, payloads: list[str]) -> None:
         options = {str(i): payload for i, payload in enumerate(payloads, start=1)}
         if self._redis is not None:
             await self._redis.set(f"wechat:options:{openid}", json.dumps(options), ex=3600)
         else:
             self._options[openid] = options
 
-    async def chosen(self, openid: str, text: str) -> Optional[str]:
+    async def chosen(self, openid: str, text: str) -> str | None:
         """The payload of the numbered option the customer replied with, if any."""
         if self._redis is not None:
             raw = await self._redis.get(f"wechat:options:{openid}")

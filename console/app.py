@@ -9,13 +9,14 @@ logins are counted in the database and lock a name or an address out (console/th
 A ticket is worked by one agent at a time (console/claims.py). Logins, lockouts, notes,
 views and reveals of full ID or phone numbers are written to the audit log.
 """
+
 import asyncio
 import hmac
 import logging
 import secrets
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
@@ -24,28 +25,36 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.middleware.sessions import SessionMiddleware
 
-from overdue.clock import now_in_china
-from console.dashboard import dashboard_router
-from console.delivery import deliver
-from console.export_pdf import export_router
-from console.history import history_router
 from console.bank_page import bank_page_router
 from console.canned_replies import canned_replies_router
 from console.claims import HeldByAnother, claim, holder_name, take_over
 from console.client_address import client_address, trusted_proxies
-from overdue.passwords import verify_password_or_dummy
+from console.dashboard import dashboard_router
+from console.delivery import deliver
+from console.export_pdf import export_router
+from console.history import history_router
 from console.identity_locks import identity_locks_router
 from console.privacy import privacy_router
-from gateways.rasa_http import RasaAPI
 from console.reviews import reviews_router, ticket_review
 from console.satisfaction import ticket_satisfaction
 from console.sessions import revoke_session, session_agent_id, start_session
 from console.throttle import forget_failures, locked_subject, login_subjects, record_failure
-from console.tickets import REASON_WORDS, STATUS_WORDS, audit, customer_panel, queue, ticket_summary, transcript
+from console.tickets import (
+    REASON_WORDS,
+    STATUS_WORDS,
+    audit,
+    customer_panel,
+    queue,
+    ticket_summary,
+    transcript,
+)
 from console.transcripts import keep_from_rasa, kept_lines
-from loandb.models import Agent, Customer, HandoffTicket, TicketNote
+from gateways.rasa_http import RasaAPI
 from loandb.migrate import upgrade as create_schema
+from loandb.models import Agent, Customer, HandoffTicket, TicketNote
 from loandb.session import session_scope
+from overdue.clock import now_in_china
+from overdue.passwords import verify_password_or_dummy
 from settings import current
 
 logger = logging.getLogger(__name__)
@@ -57,7 +66,11 @@ WIDGET_FILES = {
     "widget.js": WIDGET / "widget.js",
     "widget.css": WIDGET / "widget.css",
     "avatar.svg": WIDGET / "avatar.svg",
-    "vendor/socket.io.min.js": WIDGET / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
+    "vendor/socket.io.min.js": WIDGET
+    / "node_modules"
+    / "socket.io-client"
+    / "dist"
+    / "socket.io.min.js",
 }
 SESSION_SECONDS = 30 * 60
 MAX_REPLY_CHARS = 2000
@@ -67,7 +80,7 @@ class LoginRequired(Exception):
     pass
 
 
-def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None) -> FastAPI:
+def create_app(rasa: RasaAPI | None = None, secret_key: str | None = None) -> FastAPI:
     app = FastAPI(title="坐席工作台", docs_url=None, redoc_url=None, openapi_url=None)
     secret = secret_key or current().console_secret_key
     if not secret:
@@ -75,8 +88,14 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         secret = secrets.token_urlsafe(32)
     # Secure when agents reach the console over HTTPS (CONSOLE_HTTPS=1, e.g. behind the bank's TLS proxy).
     https_only = current().console_https
-    app.add_middleware(SessionMiddleware, secret_key=secret, max_age=SESSION_SECONDS, same_site="strict",
-                       session_cookie="agent_session", https_only=https_only)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        max_age=SESSION_SECONDS,
+        same_site="strict",
+        session_cookie="agent_session",
+        https_only=https_only,
+    )
     proxies = trusted_proxies()
     app.mount("/agent/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -98,7 +117,7 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         if not hmac.compare_digest(token or "", request.session.get("csrf") or "-"):
             raise HTTPException(status_code=403, detail="invalid form token")
 
-    def current_agent(request: Request) -> Dict[str, Any]:
+    def current_agent(request: Request) -> dict[str, Any]:
         token = request.session.get("token")
         if not token:
             raise LoginRequired()
@@ -109,10 +128,19 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
                 request.session.clear()
                 raise LoginRequired()
             agent.last_seen_at = now_in_china()  # presence: an agent is available
-            return {"id": agent.id, "name": agent.display_name, "username": agent.username, "role": agent.role}
+            return {
+                "id": agent.id,
+                "name": agent.display_name,
+                "username": agent.username,
+                "role": agent.role,
+            }
 
-    def page(request: Request, name: str, agent: Optional[Dict[str, Any]], **context: Any) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, {"agent": agent, "csrf": csrf_token(request), **context})
+    def page(
+        request: Request, name: str, agent: dict[str, Any] | None, **context: Any
+    ) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request, name, {"agent": agent, "csrf": csrf_token(request), **context}
+        )
 
     @app.get("/", response_class=HTMLResponse)
     async def bank_page():
@@ -129,12 +157,14 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
     async def login_page(request: Request):
         return page(request, "login.html", None, error=None)
 
-    def check_login(username: str, password: str, address: str) -> Dict[str, Any]:
+    def check_login(username: str, password: str, address: str) -> dict[str, Any]:
         """The login's outcome (blocking work: the database and scrypt, run off the event loop)."""
         now = now_in_china()
         subjects = login_subjects(username, address)
         with session_scope() as session:
-            agent = session.execute(select(Agent).where(Agent.username == username)).scalars().first()
+            agent = (
+                session.execute(select(Agent).where(Agent.username == username)).scalars().first()
+            )
             if locked_subject(session, subjects, now):
                 verify_password_or_dummy(password, None)  # the same time as any other answer
                 return {"outcome": "locked"}
@@ -153,25 +183,33 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             return {"outcome": "ok", "token": start_session(session, agent.id, address, now)}
 
     @app.post("/agent/login")
-    async def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form("")):
+    async def login(
+        request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form("")
+    ):
         check_csrf(request, csrf)
         address = client_address(request, proxies)
         result = await asyncio.to_thread(check_login, username[:100], password[:1000], address)
         if result["outcome"] == "locked":
             logger.info("locked-out console login for %r from %s", username[:50], address)
-            return page(request, "login.html", None, error="登录失败次数过多，请15分钟后再试，或联系主管。")
+            return page(
+                request, "login.html", None, error="登录失败次数过多，请15分钟后再试，或联系主管。"
+            )
         if result["outcome"] != "ok":
             logger.info("failed console login for %r from %s", username[:50], address)
             return page(request, "login.html", None, error="用户名或密码不正确")
         request.session.clear()
-        request.session.update({"token": result["token"], "csrf": secrets.token_urlsafe(24), "since": time.time()})
+        request.session.update(
+            {"token": result["token"], "csrf": secrets.token_urlsafe(24), "since": time.time()}
+        )
         return RedirectResponse("/agent/", status_code=303)
 
     @app.post("/agent/logout")
     async def logout(request: Request, csrf: str = Form(""), agent=Depends(current_agent)):
         check_csrf(request, csrf)
         with session_scope() as session:
-            revoke_session(session, request.session.get("token"), now_in_china())  # a copied cookie dies too
+            revoke_session(
+                session, request.session.get("token"), now_in_china()
+            )  # a copied cookie dies too
         request.session.clear()
         return RedirectResponse("/agent/login", status_code=303)
 
@@ -191,7 +229,7 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
             raise HTTPException(status_code=404, detail="no such ticket")
         return ticket
 
-    def claimed_ticket(session, ticket_id: int, agent: Dict[str, Any]) -> HandoffTicket:
+    def claimed_ticket(session, ticket_id: int, agent: dict[str, Any]) -> HandoffTicket:
         """The ticket, now held by ``agent``; 409 when another agent holds it."""
         ticket = load_ticket(session, ticket_id)
         try:
@@ -204,18 +242,24 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         if exc.status_code == 409 and not request.url.path.startswith("/agent/api/"):
-            return HTMLResponse(templates.get_template("held.html").render(detail=exc.detail), status_code=409)
+            return HTMLResponse(
+                templates.get_template("held.html").render(detail=exc.detail), status_code=409
+            )
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
     @app.post("/agent/tickets/{ticket_id}/claim")
-    async def claim_ticket(request: Request, ticket_id: int, csrf: str = Form(""), agent=Depends(current_agent)):
+    async def claim_ticket(
+        request: Request, ticket_id: int, csrf: str = Form(""), agent=Depends(current_agent)
+    ):
         check_csrf(request, csrf)
         with session_scope() as session:
             claimed_ticket(session, ticket_id, agent)
         return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
 
     @app.post("/agent/tickets/{ticket_id}/take-over")
-    async def take_over_ticket(request: Request, ticket_id: int, csrf: str = Form(""), agent=Depends(current_agent)):
+    async def take_over_ticket(
+        request: Request, ticket_id: int, csrf: str = Form(""), agent=Depends(current_agent)
+    ):
         check_csrf(request, csrf)
         with session_scope() as session:
             ticket = load_ticket(session, ticket_id)
@@ -225,22 +269,35 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
 
     @app.get("/agent/tickets/{ticket_id}", response_class=HTMLResponse)
-    async def ticket_page(request: Request, ticket_id: int, reveal: Optional[str] = None,
-                          agent=Depends(current_agent)):
+    async def ticket_page(
+        request: Request, ticket_id: int, reveal: str | None = None, agent=Depends(current_agent)
+    ):
         with session_scope() as session:
             ticket = load_ticket(session, ticket_id)
             conversation_id = ticket.conversation_id
             customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
             panel = customer_panel(session, customer) if customer else None
             audit(session, agent["id"], "view_ticket", ticket)
-            info = {"id": ticket.id, "reason": REASON_WORDS.get(ticket.reason, ticket.reason),
-                    "priority": ticket.priority, "status": ticket.status, "status_words": STATUS_WORDS[ticket.status],
-                    "channel": ticket.channel, "holder": holder_name(session, ticket) or "",
-                    "mine": ticket.claimed_by == agent["id"],
-                    "conversation_id": conversation_id, "summary": ticket_summary(ticket),
-                    "notes": [{"text": n.text, "at": n.created_at.strftime("%m-%d %H:%M")} for n in ticket.notes]}
+            info = {
+                "id": ticket.id,
+                "reason": REASON_WORDS.get(ticket.reason, ticket.reason),
+                "priority": ticket.priority,
+                "status": ticket.status,
+                "status_words": STATUS_WORDS[ticket.status],
+                "channel": ticket.channel,
+                "holder": holder_name(session, ticket) or "",
+                "mine": ticket.claimed_by == agent["id"],
+                "conversation_id": conversation_id,
+                "summary": ticket_summary(ticket),
+                "notes": [
+                    {"text": n.text, "at": n.created_at.strftime("%m-%d %H:%M")}
+                    for n in ticket.notes
+                ],
+            }
         # A resolved ticket shows the transcript the bank kept (console/transcripts.py), read-only.
-        lines = await asyncio.to_thread(kept_lines, ticket_id) if info["status"] == "resolved" else None
+        lines = (
+            await asyncio.to_thread(kept_lines, ticket_id) if info["status"] == "resolved" else None
+        )
         if lines is None:
             try:
                 lines = transcript(await rasa_api.tracker(conversation_id))
@@ -249,12 +306,25 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
                 lines = None
         review = await asyncio.to_thread(ticket_review, ticket_id)
         satisfaction = await asyncio.to_thread(ticket_satisfaction, ticket_id)
-        return page(request, "ticket.html", agent, ticket=info, customer=panel, transcript=lines, review=review,
-                    satisfaction=satisfaction)
+        return page(
+            request,
+            "ticket.html",
+            agent,
+            ticket=info,
+            customer=panel,
+            transcript=lines,
+            review=review,
+            satisfaction=satisfaction,
+        )
 
     @app.post("/agent/tickets/{ticket_id}/reveal")
-    async def reveal(request: Request, ticket_id: int, field: str = Form(""), csrf: str = Form(""),
-                     agent=Depends(current_agent)):
+    async def reveal(
+        request: Request,
+        ticket_id: int,
+        field: str = Form(""),
+        csrf: str = Form(""),
+        agent=Depends(current_agent),
+    ):
         check_csrf(request, csrf)
         if field not in ("id", "phone"):
             raise HTTPException(status_code=400, detail="unknown field")
@@ -264,11 +334,18 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
                 raise HTTPException(status_code=404, detail="no verified customer")
             audit(session, agent["id"], f"reveal_{field}", ticket)
             value = customer_panel(session, session.get(Customer, ticket.customer_id), reveal=field)
-        return JSONResponse({"field": field, "value": value["id_number" if field == "id" else "phone"]})
+        return JSONResponse(
+            {"field": field, "value": value["id_number" if field == "id" else "phone"]}
+        )
 
     @app.post("/agent/tickets/{ticket_id}/reply")
-    async def reply(request: Request, ticket_id: int, text: str = Form(""), csrf: str = Form(""),
-                    agent=Depends(current_agent)):
+    async def reply(
+        request: Request,
+        ticket_id: int,
+        text: str = Form(""),
+        csrf: str = Form(""),
+        agent=Depends(current_agent),
+    ):
         check_csrf(request, csrf)
         text = text.strip()[:MAX_REPLY_CHARS]
         if text:
@@ -278,39 +355,77 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
                 audit(session, agent["id"], "reply", ticket)
             if channel == "socketio":
                 # Live on the customer's page: only the Rasa server holds the socket.
-                await rasa_api.append(conversation_id, [
-                    {"event": "slot", "name": "agent_message", "value": text, "timestamp": time.time()},
-                    {"event": "slot", "name": "agent_name", "value": agent["name"], "timestamp": time.time()},
-                ])
+                await rasa_api.append(
+                    conversation_id,
+                    [
+                        {
+                            "event": "slot",
+                            "name": "agent_message",
+                            "value": text,
+                            "timestamp": time.time(),
+                        },
+                        {
+                            "event": "slot",
+                            "name": "agent_name",
+                            "value": agent["name"],
+                            "timestamp": time.time(),
+                        },
+                    ],
+                )
                 await rasa_api.run_action(conversation_id, "action_relay_agent_message")
             else:
-                await rasa_api.append(conversation_id, [
-                    {"event": "bot", "text": text, "timestamp": time.time(), "metadata": {"agent": agent["name"]}}
-                ])
+                await rasa_api.append(
+                    conversation_id,
+                    [
+                        {
+                            "event": "bot",
+                            "text": text,
+                            "timestamp": time.time(),
+                            "metadata": {"agent": agent["name"]},
+                        }
+                    ],
+                )
                 await deliver(channel, conversation_id, text)
         return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
 
     @app.post("/agent/tickets/{ticket_id}/notes")
-    async def add_note(request: Request, ticket_id: int, text: str = Form(""), csrf: str = Form(""),
-                       agent=Depends(current_agent)):
+    async def add_note(
+        request: Request,
+        ticket_id: int,
+        text: str = Form(""),
+        csrf: str = Form(""),
+        agent=Depends(current_agent),
+    ):
         check_csrf(request, csrf)
         if text.strip():
             with session_scope() as session:
                 ticket = claimed_ticket(session, ticket_id, agent)
-                session.add(TicketNote(ticket_id=ticket.id, agent_id=agent["id"], text=text.strip()[:2000],
-                                       created_at=now_in_china()))
+                session.add(
+                    TicketNote(
+                        ticket_id=ticket.id,
+                        agent_id=agent["id"],
+                        text=text.strip()[:2000],
+                        created_at=now_in_china(),
+                    )
+                )
                 audit(session, agent["id"], "note", ticket)
         return RedirectResponse(f"/agent/tickets/{ticket_id}", status_code=303)
 
     @app.post("/agent/tickets/{ticket_id}/resolve")
-    async def resolve(request: Request, ticket_id: int, csrf: str = Form(""), agent=Depends(current_agent)):
+    async def resolve(
+        request: Request, ticket_id: int, csrf: str = Form(""), agent=Depends(current_agent)
+    ):
         check_csrf(request, csrf)
         with session_scope() as session:
             ticket = load_ticket(session, ticket_id)
             if ticket.status == "resolved":
                 return RedirectResponse("/agent/", status_code=303)
             ticket = claimed_ticket(session, ticket_id, agent)
-            ticket.status, ticket.resolved_at, ticket.agent_id = "resolved", now_in_china(), agent["id"]
+            ticket.status, ticket.resolved_at, ticket.agent_id = (
+                "resolved",
+                now_in_china(),
+                agent["id"],
+            )
             conversation_id = ticket.conversation_id
             audit(session, agent["id"], "resolve", ticket)
         # The bot takes over again, saying so on the customer's own channel; slots
@@ -318,17 +433,29 @@ def create_app(rasa: Optional[RasaAPI] = None, secret_key: Optional[str] = None)
         await rasa_api.append(conversation_id, [{"event": "resume", "timestamp": time.time()}])
         await rasa_api.run_action(conversation_id, "action_handback")
         # As after any bot turn, so the next message is understood as usual.
-        await rasa_api.append(conversation_id, [{"event": "action", "name": "action_listen", "timestamp": time.time()}])
-        await keep_from_rasa(rasa_api, ticket_id, conversation_id)  # the bank's copy, hand-back included
+        await rasa_api.append(
+            conversation_id,
+            [{"event": "action", "name": "action_listen", "timestamp": time.time()}],
+        )
+        await keep_from_rasa(
+            rasa_api, ticket_id, conversation_id
+        )  # the bank's copy, hand-back included
         return RedirectResponse("/agent/", status_code=303)
 
-    app.include_router(privacy_router(current_agent, check_csrf))  # erasure on request, for supervisors
-    app.include_router(identity_locks_router(current_agent, check_csrf))  # lift a customer's identity lock
-    app.include_router(history_router(current_agent, check_csrf))  # every ticket, searchable; CSV export
+    app.include_router(
+        privacy_router(current_agent, check_csrf)
+    )  # erasure on request, for supervisors
+    app.include_router(
+        identity_locks_router(current_agent, check_csrf)
+    )  # lift a customer's identity lock
+    app.include_router(
+        history_router(current_agent, check_csrf)
+    )  # every ticket, searchable; CSV export
     app.include_router(export_router(current_agent, rasa_api))  # a transcript as PDF
-    app.include_router(reviews_router(current_agent, check_csrf))  # supervisors review resolved tickets
+    app.include_router(
+        reviews_router(current_agent, check_csrf)
+    )  # supervisors review resolved tickets
     app.include_router(dashboard_router(current_agent))  # the dashboard and the supervisor panel
     app.include_router(canned_replies_router(current_agent))  # 常用语 for the reply box
     app.include_router(bank_page_router())  # the demo bank page's settings, and demo login tokens
     return app
-

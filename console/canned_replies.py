@@ -3,24 +3,25 @@ name, amount owed and earliest due date filled in from the loan database, search
 keyword. GET /agent/api/tickets/{id}/canned-replies?q=罚息 answers them as JSON for the
 ticket page's reply box. Registered in console/app.py with
 ``app.include_router(canned_replies_router(current_agent))``."""
+
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, Optional, Tuple
 
 import yaml
 from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.orm import Session
 
-from loandb.snapshots import customer_snapshot
-from overdue.clock import today_in_china
-from overdue.money import format_yuan
-from overdue.bank_rules import DEFAULT_POLICY_PATH, load_bank_rules
 from loandb.models import Customer, HandoffTicket
 from loandb.session import session_scope
+from loandb.snapshots import customer_snapshot
+from overdue.bank_rules import load_bank_rules
+from overdue.clock import today_in_china
+from overdue.money import format_yuan
 from settings import current
 
 FILE_NAME = "canned_replies.yml"
@@ -32,12 +33,14 @@ _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 @dataclass(frozen=True)
 class CannedReply:
     title: str
-    keywords: Tuple[str, ...]
+    keywords: tuple[str, ...]
     text: str
 
     def matches(self, words: str) -> bool:
         words = words.strip().lower()
-        return not words or any(words in part.lower() for part in (self.title, self.text, *self.keywords))
+        return not words or any(
+            words in part.lower() for part in (self.title, self.text, *self.keywords)
+        )
 
 
 def replies_path() -> Path:
@@ -46,20 +49,22 @@ def replies_path() -> Path:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, modified: float) -> Tuple[CannedReply, ...]:
+def _load(path: str, modified: float) -> tuple[CannedReply, ...]:
     with open(path, encoding="utf-8") as handle:
         raw = yaml.safe_load(handle) or {}
-    return tuple(CannedReply(str(r["title"]), tuple(str(k) for k in r.get("keywords") or ()), str(r["text"]))
-                 for r in raw.get("replies") or [])
+    return tuple(
+        CannedReply(str(r["title"]), tuple(str(k) for k in r.get("keywords") or ()), str(r["text"]))
+        for r in raw.get("replies") or []
+    )
 
 
-def load_canned_replies(path: Optional[Path] = None) -> Tuple[CannedReply, ...]:
+def load_canned_replies(path: Path | None = None) -> tuple[CannedReply, ...]:
     """Read again when the file changes, so a supervisor's edit shows without a restart."""
     path = path or replies_path()
     return _load(str(path), path.stat().st_mtime)
 
 
-def fill(text: str, figures: Dict[str, str]) -> str:
+def fill(text: str, figures: dict[str, str]) -> str:
     """Only the known placeholders are replaced: the file is no template language."""
     return _PLACEHOLDER.sub(lambda m: figures.get(m.group(1)) or PLACEHOLDERS[m.group(1)], text)
 
@@ -68,15 +73,21 @@ def _chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def customer_figures(session: Session, customer_id: Optional[int], today: date) -> Dict[str, str]:
+def customer_figures(session: Session, customer_id: int | None, today: date) -> dict[str, str]:
     """The customer's name, what is owed in all (overdue plus charges) and the earliest due date."""
     customer = session.get(Customer, customer_id) if customer_id else None
     if customer is None:
         return {}
-    loans = [loan for loan in customer_snapshot(session, customer.id, today, load_bank_rules()) if loan.overdue_amount]
+    loans = [
+        loan
+        for loan in customer_snapshot(session, customer.id, today, load_bank_rules())
+        if loan.overdue_amount
+    ]
     figures = {"name": customer.name}
     if loans:
-        figures["amount_owed"] = format_yuan(sum((loan.overdue_amount + loan.charges for loan in loans), Decimal("0")))
+        figures["amount_owed"] = format_yuan(
+            sum((loan.overdue_amount + loan.charges for loan in loans), Decimal("0"))
+        )
         due = [loan.earliest_due_date for loan in loans if loan.earliest_due_date]
         if due:
             figures["due_date"] = _chinese_date(min(due))
@@ -93,7 +104,16 @@ def canned_replies_router(current_agent: Callable) -> APIRouter:
             if ticket is None:
                 raise HTTPException(status_code=404, detail="no such ticket")
             figures = customer_figures(session, ticket.customer_id, today_in_china())
-        return {"replies": [{"title": reply.title, "keywords": list(reply.keywords), "text": fill(reply.text, figures)}
-                            for reply in load_canned_replies() if reply.matches(q[:50])]}
+        return {
+            "replies": [
+                {
+                    "title": reply.title,
+                    "keywords": list(reply.keywords),
+                    "text": fill(reply.text, figures),
+                }
+                for reply in load_canned_replies()
+                if reply.matches(q[:50])
+            ]
+        }
 
     return router

@@ -1,7 +1,8 @@
 """One agent works a ticket at a time. The first to act on an open ticket (take it, reply,
 resolve) holds it; the others see who does and are refused; a supervisor may take it over."""
+
 from datetime import datetime
-from typing import Any, Dict, Optional
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,14 +17,14 @@ class HeldByAnother(Exception):
         self.holder = holder
 
 
-def holder_name(session: Session, ticket: HandoffTicket) -> Optional[str]:
+def holder_name(session: Session, ticket: HandoffTicket) -> str | None:
     if not ticket.claimed_by:
         return None
     agent = session.get(Agent, ticket.claimed_by)
     return agent.display_name if agent else None
 
 
-def claim(session: Session, ticket: HandoffTicket, agent: Dict[str, Any], now: datetime) -> bool:
+def claim(session: Session, ticket: HandoffTicket, agent: dict[str, Any], now: datetime) -> bool:
     """Makes ``agent`` the holder if nobody else is; True when the claim is new."""
     if ticket.claimed_by == agent["id"]:
         return False
@@ -33,7 +34,9 @@ def claim(session: Session, ticket: HandoffTicket, agent: Dict[str, Any], now: d
     return True
 
 
-def take_over(session: Session, ticket: HandoffTicket, agent: Dict[str, Any], now: datetime) -> bool:
+def take_over(
+    session: Session, ticket: HandoffTicket, agent: dict[str, Any], now: datetime
+) -> bool:
     """A supervisor takes the ticket from whoever holds it; False for anyone else."""
     if agent.get("role") != "supervisor":
         return False

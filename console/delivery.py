@@ -1,10 +1,10 @@
 """Delivers an agent's words to the customer on their channel, besides storing them in
 the conversation. WeChat: the customer-service API. REST has no way to push; the web
 chat (socket.io) is not built yet, so those customers read replies in their history."""
+
 import asyncio
 import logging
 from functools import lru_cache
-from typing import Optional
 
 from gateways.wechat_api import ConfiguredWeChatClient, client_from_settings
 
@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
-def wechat_client() -> Optional[ConfiguredWeChatClient]:
+def wechat_client() -> ConfiguredWeChatClient | None:
     return client_from_settings()
 
 

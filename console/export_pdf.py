@@ -7,10 +7,12 @@ emotion. The kept transcript for a resolved ticket, else the live one from Rasa.
 export is in the audit log. Registered in console/app.py with
 ``app.include_router(export_router(current_agent, rasa_api))``.
 """
+
 import asyncio
 import io
 import logging
-from typing import Any, Callable, Dict, List
+from collections.abc import Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -23,14 +25,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from overdue.clock import as_china, now_in_china
-from overdue.masking import mask_tail
-from gateways.rasa_http import RasaAPI
 from console.tickets import CHANNEL_WORDS, REASON_WORDS, STATUS_WORDS, audit
 from console.transcripts import SENDER_WORDS, messages_from_tracker
+from gateways.rasa_http import RasaAPI
 from loandb.models import Agent, Customer, HandoffTicket
 from loandb.session import session_scope
 from loandb.transcripts import kept_messages
+from overdue.clock import as_china, now_in_china
+from overdue.masking import mask_tail
 
 logger = logging.getLogger(__name__)
 
@@ -38,23 +40,45 @@ FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 TITLE = ParagraphStyle("title", fontName=FONT, fontSize=15, leading=20, spaceAfter=6)
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=15, wordWrap="CJK")
-META = ParagraphStyle("meta", parent=BODY, fontSize=8, leading=11, textColor=colors.HexColor("#555555"))
+META = ParagraphStyle(
+    "meta", parent=BODY, fontSize=8, leading=11, textColor=colors.HexColor("#555555")
+)
 
 
 def _when(moment) -> str:
     return as_china(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
-def transcript_pdf(header: Dict[str, str], messages: List[Dict[str, Any]]) -> bytes:
+def transcript_pdf(header: dict[str, str], messages: list[dict[str, Any]]) -> bytes:
     """The PDF: a header table, then one paragraph per message."""
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                                 bottomMargin=16 * mm, title=header["title"], author="邮储银行坐席工作台")
-    story: List[Any] = [Paragraph(escape(header["title"]), TITLE)]
-    table = Table([[Paragraph(escape(key), META), Paragraph(escape(value), BODY)]
-                   for key, value in header.items() if key != "title"], colWidths=[28 * mm, None])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc")),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=header["title"],
+        author="邮储银行坐席工作台",
+    )
+    story: list[Any] = [Paragraph(escape(header["title"]), TITLE)]
+    table = Table(
+        [
+            [Paragraph(escape(key), META), Paragraph(escape(value), BODY)]
+            for key, value in header.items()
+            if key != "title"
+        ],
+        colWidths=[28 * mm, None],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     story += [table, Spacer(1, 6 * mm)]
     if not messages:
         story.append(Paragraph("（没有可导出的对话记录）", BODY))
@@ -67,8 +91,11 @@ def transcript_pdf(header: Dict[str, str], messages: List[Dict[str, Any]]) -> by
             details.append(f"意图 {message.get('intent') or '—'}")
             if message.get("emotion") is not None:
                 details.append(f"情绪 {message['emotion']}")
-        story += [Paragraph(escape("  ".join(details)), META),
-                  Paragraph(escape(message["text"] or "").replace("\n", "<br/>"), BODY), Spacer(1, 2 * mm)]
+        story += [
+            Paragraph(escape("  ".join(details)), META),
+            Paragraph(escape(message["text"] or "").replace("\n", "<br/>"), BODY),
+            Spacer(1, 2 * mm),
+        ]
     document.build(story)
     return buffer.getvalue()
 
@@ -76,7 +103,7 @@ def transcript_pdf(header: Dict[str, str], messages: List[Dict[str, Any]]) -> by
 def export_router(current_agent: Callable, rasa_api: RasaAPI) -> APIRouter:
     router = APIRouter()
 
-    def ticket_header(ticket_id: int, agent_id: int) -> Dict[str, Any]:
+    def ticket_header(ticket_id: int, agent_id: int) -> dict[str, Any]:
         with session_scope() as session:
             ticket = session.get(HandoffTicket, ticket_id)
             if ticket is None:
@@ -85,18 +112,23 @@ def export_router(current_agent: Callable, rasa_api: RasaAPI) -> APIRouter:
             resolver = session.get(Agent, ticket.agent_id) if ticket.agent_id else None
             audit(session, agent_id, "export_pdf", ticket)
             return {
-                "conversation_id": ticket.conversation_id, "messages": kept_messages(session, ticket.id),
+                "conversation_id": ticket.conversation_id,
+                "messages": kept_messages(session, ticket.id),
                 "header": {
                     "title": f"人工服务工单 #{ticket.id} 对话记录",
                     "工单": f"#{ticket.id}，{REASON_WORDS.get(ticket.reason, ticket.reason)}，优先级 {ticket.priority}，"
-                           f"{STATUS_WORDS.get(ticket.status, ticket.status)}",
-                    "客户": (f"{customer.name}（身份证 {mask_tail(customer.id_number)}，手机 {mask_tail(customer.phone)}）"
-                           if customer else "未核实身份"),
+                    f"{STATUS_WORDS.get(ticket.status, ticket.status)}",
+                    "客户": (
+                        f"{customer.name}（身份证 {mask_tail(customer.id_number)}，手机 {mask_tail(customer.phone)}）"
+                        if customer
+                        else "未核实身份"
+                    ),
                     "渠道": CHANNEL_WORDS.get(ticket.channel, ticket.channel),
                     "处理坐席": resolver.display_name if resolver else "—",
                     "时间": f"转人工 {_when(ticket.created_at)}，结束 {_when(ticket.resolved_at)}",
                     "导出": f"{_when(now_in_china())}（北京时间）",
-                }}
+                },
+            }
 
     @router.get("/agent/tickets/{ticket_id}/transcript.pdf")
     async def transcript_file(ticket_id: int, agent=Depends(current_agent)):
@@ -107,9 +139,16 @@ def export_router(current_agent: Callable, rasa_api: RasaAPI) -> APIRouter:
                 messages = messages_from_tracker(await rasa_api.tracker(found["conversation_id"]))
             except Exception:
                 logger.exception("ticket %s: could not read its conversation from Rasa", ticket_id)
-                raise HTTPException(status_code=503, detail="the conversation cannot be read right now")
+                raise HTTPException(
+                    status_code=503, detail="the conversation cannot be read right now"
+                )
         pdf = await asyncio.to_thread(transcript_pdf, found["header"], messages)
-        return Response(pdf, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="ticket-{ticket_id}-transcript.pdf"'})
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="ticket-{ticket_id}-transcript.pdf"'
+            },
+        )
 
     return router

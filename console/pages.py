@@ -1,8 +1,9 @@
 """Rendering for the console's routers (history, reviews, dashboard): the same templates and
 CSRF token as console/app.py's pages."""
+
 import secrets
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -18,12 +19,21 @@ def csrf_token(request: Request) -> str:
     return request.session["csrf"]
 
 
-def render(request: Request, name: str, agent: Optional[Dict[str, Any]], status_code: int = 200,
-           **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"agent": agent, "csrf": csrf_token(request), **context},
-                                      status_code=status_code)
+def render(
+    request: Request,
+    name: str,
+    agent: dict[str, Any] | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"agent": agent, "csrf": csrf_token(request), **context},
+        status_code=status_code,
+    )
 
 
-def require_supervisor(agent: Dict[str, Any], what: str) -> None:
+def require_supervisor(agent: dict[str, Any], what: str) -> None:
     if agent.get("role") != SUPERVISOR:
         raise HTTPException(status_code=403, detail=f"only a supervisor may {what}")

@@ -1,8 +1,9 @@
 """Failed console logins, counted in the database per username and per address: after
 MAX_FAILURES within LOCK_MINUTES either is locked out for LOCK_MINUTES. In the database, so
 every console instance and a restart see the same count."""
+
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable, Optional
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -19,11 +20,14 @@ def login_subjects(username: str, address: str) -> tuple:
 
 def _recent_failures(session: Session, subject: str, now: datetime) -> int:
     since = now - timedelta(minutes=LOCK_MINUTES)
-    return session.execute(select(func.count(ConsoleLoginFailure.id)).where(
-        ConsoleLoginFailure.subject == subject, ConsoleLoginFailure.failed_at > since)).scalar_one()
+    return session.execute(
+        select(func.count(ConsoleLoginFailure.id)).where(
+            ConsoleLoginFailure.subject == subject, ConsoleLoginFailure.failed_at > since
+        )
+    ).scalar_one()
 
 
-def locked_subject(session: Session, subjects: Iterable[str], now: datetime) -> Optional[str]:
+def locked_subject(session: Session, subjects: Iterable[str], now: datetime) -> str | None:
     """The first of ``subjects`` (name, address) that is locked out now, if any."""
     for subject in subjects:
         if _recent_failures(session, subject, now) >= MAX_FAILURES:
@@ -31,7 +35,7 @@ def locked_subject(session: Session, subjects: Iterable[str], now: datetime) -> 
     return None
 
 
-def record_failure(session: Session, subjects: Iterable[str], now: datetime) -> Optional[str]:
+def record_failure(session: Session, subjects: Iterable[str], now: datetime) -> str | None:
     """Counts a failure for each subject; returns the one this failure locked, if any."""
     newly_locked = None
     for subject in subjects:

@@ -10,6 +10,7 @@ answers are validated as before and a bad answer raises the same error.
 Installed when the Rasa server loads the dialogue package (the model's policies).
 ``RASA_ACTION_SCHEMA_CACHE=0`` leaves Rasa's own behaviour: the benchmark's "before".
 """
+
 import logging
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+
 from settings import current
 
 logger = logging.getLogger(__name__)
@@ -62,4 +64,3 @@ def install_from_environment() -> None:
         disable()
     else:
         enable()
-

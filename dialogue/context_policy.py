@@ -8,19 +8,18 @@ the rule behind it, and "还有别的办法吗 / 有没有便宜点的" this cus
 are recognised in ``overdue/context_replies.py``; the handoff triggers are checked first and
 always win.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from dialogue.context_rule_policy import ContextRulePolicy
 from overdue.clock import today_in_china
 from overdue.context_replies import answers_question, asks_for_options, asks_why
 from overdue.handoff_triggers import message_trigger, recent_user_messages
-from dialogue.context_rule_policy import ContextRulePolicy
 
 EXPLAIN_WHY = "action_explain_why"
 OFFER_OPTIONS = "action_offer_options"
@@ -29,7 +28,7 @@ TOPIC_SLOT = "followup_topic"
 OWN_ANSWERS = {"identity_form"}
 
 
-def topic_of_last_answer(tracker: DialogueStateTracker) -> Optional[str]:
+def topic_of_last_answer(tracker: DialogueStateTracker) -> str | None:
     """The topic the bot's answer to the previous customer message set, if it set one."""
     seen_latest_message = False
     for event in reversed(tracker.applied_events()):
@@ -42,12 +41,14 @@ def topic_of_last_answer(tracker: DialogueStateTracker) -> Optional[str]:
     return None
 
 
-def contextual_action(tracker: DialogueStateTracker) -> Optional[str]:
+def contextual_action(tracker: DialogueStateTracker) -> str | None:
     """The action the latest message calls for in its context, or None to leave it to the rules."""
     text = (tracker.latest_message.text if tracker.latest_message else "") or ""
     if not text.strip() or text.strip().startswith("/"):
         return None  # a button's payload says what it means
-    if message_trigger(recent_user_messages([event.as_dict() for event in tracker.applied_events()])):
+    if message_trigger(
+        recent_user_messages([event.as_dict() for event in tracker.applied_events()])
+    ):
         return None
     loop = tracker.active_loop_name
     if loop:
@@ -64,9 +65,11 @@ def contextual_action(tracker: DialogueStateTracker) -> Optional[str]:
     return None
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
 class ContextPolicy(ContextRulePolicy):
-    def next_action(self, tracker: DialogueStateTracker) -> Optional[str]:
+    def next_action(self, tracker: DialogueStateTracker) -> str | None:
         if tracker.latest_action_name in (EXPLAIN_WHY, OFFER_OPTIONS):
             return ACTION_LISTEN_NAME
         if tracker.latest_action_name == ACTION_LISTEN_NAME:

@@ -5,9 +5,10 @@ predicts ``action_handoff`` for words of self-harm, a dispute of the debt itself
 strongly negative messages in a row, or two messages in a row not understood. Its
 priority is above RulePolicy, so these win over the usual answer.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -37,29 +38,46 @@ def _handed_over_just_now(tracker: DialogueStateTracker) -> bool:
     return False
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
 class HandoffPolicy(Policy):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"priority": 7}  # RulePolicy is 6
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 execution_context: ExecutionContext, featurizer=None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer=None,
+    ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
         with self._model_storage.write_to(self._resource):
             pass  # nothing to learn: the triggers are rules of the bank
         return self._resource
 
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: Optional[Dict[Text, Any]] = None,
-                                     **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         if _handed_over_just_now(tracker):
             # Handed over: wait for the customer (or the agent), whatever led here.
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
-        elif tracker.latest_action_name == ACTION_LISTEN_NAME and HANDOFF_ACTION in domain.action_names_or_texts:
+        elif (
+            tracker.latest_action_name == ACTION_LISTEN_NAME
+            and HANDOFF_ACTION in domain.action_names_or_texts
+        ):
             events = [event.as_dict() for event in tracker.applied_events()]
             if message_trigger(recent_user_messages(events)):
                 probabilities[domain.index_for_action(HANDOFF_ACTION)] = 1.0

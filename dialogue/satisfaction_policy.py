@@ -7,31 +7,46 @@ they are a new request, which is answered as usual. Anything else, and any later
 left to the rules: a customer who ignores the question is simply answered. The buttons'
 payloads need no reading (data/rules/satisfaction.yml); the handoff triggers always win.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from dialogue.context_rule_policy import ContextRulePolicy
 from overdue.handoff_triggers import message_trigger, recent_user_messages
 from overdue.satisfaction_replies import nothing_to_add, rating_in
-from dialogue.context_rule_policy import ContextRulePolicy
 
 READ_SATISFACTION = "action_read_satisfaction"
 STAGE_SLOT = "satisfaction_stage"
 # After a rating, a message with one of these intents is a request and is answered as usual;
 # anything else is the customer's words about the service (a complaint is kept as words, then
 # handed over). Free words are classified all over the place ("等了好久才有人回" as a greeting).
-REQUEST_INTENTS = {"ask_overdue_status", "ask_penalty", "request_penalty_waiver", "ask_credit_impact",
-                   "request_deferral", "request_installment", "promise_to_pay", "report_payment_made",
-                   "ask_repayment_method", "explain_hardship", "request_human", "ask_consequences", "ask_what_if",
-                   "goodbye", "rate_satisfaction", "stop_reminders", "resume_reminders", "unbind_wechat"}
+REQUEST_INTENTS = {
+    "ask_overdue_status",
+    "ask_penalty",
+    "request_penalty_waiver",
+    "ask_credit_impact",
+    "request_deferral",
+    "request_installment",
+    "promise_to_pay",
+    "report_payment_made",
+    "ask_repayment_method",
+    "explain_hardship",
+    "request_human",
+    "ask_consequences",
+    "ask_what_if",
+    "goodbye",
+    "rate_satisfaction",
+    "stop_reminders",
+    "resume_reminders",
+    "unbind_wechat",
+}
 
 
-def stage_set_by_last_answer(tracker: DialogueStateTracker) -> Optional[str]:
+def stage_set_by_last_answer(tracker: DialogueStateTracker) -> str | None:
     """The satisfaction stage the bot's answer to the previous customer message set, if any."""
     seen_latest_message = False
     for event in reversed(tracker.applied_events()):
@@ -50,20 +65,26 @@ def reads_satisfaction(tracker: DialogueStateTracker) -> bool:
     text = ((message.text if message else "") or "").strip()
     if not text or text.startswith("/") or tracker.active_loop_name:
         return False
-    if message_trigger(recent_user_messages([event.as_dict() for event in tracker.applied_events()])):
+    if message_trigger(
+        recent_user_messages([event.as_dict() for event in tracker.applied_events()])
+    ):
         return False
     stage = stage_set_by_last_answer(tracker)
     if stage == "asked":
         return rating_in(text) is not None
     if stage == "rated":
         intent = (message.intent or {}).get("name")
-        return nothing_to_add(text) or (intent not in REQUEST_INTENTS and not (intent or "").startswith("EXTERNAL_"))
+        return nothing_to_add(text) or (
+            intent not in REQUEST_INTENTS and not (intent or "").startswith("EXTERNAL_")
+        )
     return False
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
 class SatisfactionPolicy(ContextRulePolicy):
-    def next_action(self, tracker: DialogueStateTracker) -> Optional[str]:
+    def next_action(self, tracker: DialogueStateTracker) -> str | None:
         if tracker.latest_action_name == READ_SATISFACTION:
             return ACTION_LISTEN_NAME
         if tracker.latest_action_name == ACTION_LISTEN_NAME and reads_satisfaction(tracker):

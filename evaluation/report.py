@@ -12,6 +12,7 @@ While tuning, `--config` and `--data` score a candidate pipeline or a copy of th
 data (trained here, NLU only, so the servers' model is left alone), and `--systems project`
 skips the two baselines.
 """
+
 import argparse
 import asyncio
 import hashlib
@@ -40,9 +41,9 @@ from sklearn.metrics import (
     f1_score,
 )
 
-from overdue.normalizing import normalize
 from evaluation.perturb import COPIES
 from launcher import ROOT, latest_model
+from overdue.normalizing import normalize
 
 HELDOUT = ROOT / "tests" / "data" / "nlu_heldout.yml"
 INDEPENDENT = ROOT / "tests" / "data" / "nlu_independent.yml"
@@ -65,8 +66,13 @@ def fingerprint(text: str) -> str:
 def coincidences() -> frozenset[str]:
     if not COINCIDENCES.exists():
         return frozenset()
-    return frozenset(line.strip() for line in COINCIDENCES.read_text(encoding="utf-8").splitlines()
-                     if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip()
+        for line in COINCIDENCES.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
 TRAINING = ROOT / "data" / "nlu"
 STOCK_CONFIG = Path(__file__).resolve().parent / "stock_config.yml"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -81,7 +87,9 @@ def examples(path: Path) -> list[Example]:
     found = []
     for message in load_data(str(path)).intent_examples:
         text = message.get("text")
-        entities = [(e["entity"], text[e["start"]:e["end"]]) for e in message.get("entities") or []]
+        entities = [
+            (e["entity"], text[e["start"] : e["end"]]) for e in message.get("entities") or []
+        ]
         found.append((text, message.get("intent"), entities))
     return found
 
@@ -102,8 +110,17 @@ def rasa_predictor(model: Path, timings: list[float] | None = None) -> Predictor
                     timings.append(time.perf_counter() - started)
             return parsed
 
-        return [((p.get("intent") or {}).get("name") or "", [(e["entity"], p["text"][e["start"]:e["end"]])
-                 for e in p.get("entities") or [] if "start" in e]) for p in asyncio.run(parse_all())]
+        return [
+            (
+                (p.get("intent") or {}).get("name") or "",
+                [
+                    (e["entity"], p["text"][e["start"] : e["end"]])
+                    for e in p.get("entities") or []
+                    if "start" in e
+                ],
+            )
+            for p in asyncio.run(parse_all())
+        ]
 
     return predict
 
@@ -115,8 +132,10 @@ def baseline_predictor(training: list[Example]) -> Predictor:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    model = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None, ngram_range=(1, 2)),
-                          LogisticRegression(max_iter=2000, C=10))
+    model = make_pipeline(
+        TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None, ngram_range=(1, 2)),
+        LogisticRegression(max_iter=2000, C=10),
+    )
     model.fit([t for t, _, _ in training], [i for _, i, _ in training])
     return lambda texts: [(intent, []) for intent in model.predict(texts)]
 
@@ -125,9 +144,25 @@ def train_nlu(config: Path, data: Path, out: Path, name: str) -> Path:
     """Trains from scratch, as on a fresh clone: a cache of its own, so the time is honest and
     the team's cache (.rasa/cache) gets no experiments."""
     env = {**os.environ, "RASA_CACHE_DIRECTORY": str(out / f"cache-{name}")}
-    subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config),
-                    "--nlu", str(data), "--out", str(out), "--fixed-model-name", name, "--quiet"],
-                   check=True, cwd=ROOT, env=env)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(data),
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
+            "--quiet",
+        ],
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
     return out / f"{name}.tar.gz"
 
 
@@ -153,7 +188,9 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
 
 
-def entity_scores(gold: list[Example], predicted: list[tuple[str, list]]) -> dict[str, dict[str, float]]:
+def entity_scores(
+    gold: list[Example], predicted: list[tuple[str, list]]
+) -> dict[str, dict[str, float]]:
     """Per entity type: precision, recall, F1 over (type, normalised span) pairs."""
     return {kind: _prf(*c) for kind, c in sorted(_entity_counts(gold, predicted).items())}
 
@@ -171,19 +208,31 @@ def score(test: list[Example], predict: Predictor) -> dict:
     labels = sorted(set(truth))
     return {
         "accuracy": round(accuracy_score(truth, guesses), 4),
-        "macro_f1": round(f1_score(truth, guesses, labels=labels, average="macro", zero_division=0), 4),
-        "per_intent": classification_report(truth, guesses, labels=labels, output_dict=True, zero_division=0),
+        "macro_f1": round(
+            f1_score(truth, guesses, labels=labels, average="macro", zero_division=0), 4
+        ),
+        "per_intent": classification_report(
+            truth, guesses, labels=labels, output_dict=True, zero_division=0
+        ),
         "entities": entity_scores(test, predicted),
         "entity_f1": entity_f1(test, predicted),
-        "truth": truth, "guesses": guesses, "labels": labels,
+        "truth": truth,
+        "guesses": guesses,
+        "labels": labels,
         "found_entities": [found for _, found in predicted],
     }
 
 
 def confusion_png(result: dict, title: str, path: Path) -> None:
     figure, axis = plt.subplots(figsize=(11, 10))
-    ConfusionMatrixDisplay.from_predictions(result["truth"], result["guesses"], labels=result["labels"],
-                                            ax=axis, xticks_rotation=90, colorbar=False)
+    ConfusionMatrixDisplay.from_predictions(
+        result["truth"],
+        result["guesses"],
+        labels=result["labels"],
+        ax=axis,
+        xticks_rotation=90,
+        colorbar=False,
+    )
     axis.set_title(title)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
@@ -196,8 +245,12 @@ def source_of(generated, written: dict[tuple[str, str], int]) -> int | None:
 
     text, intent = generated.get("text"), generated.get("intent")
     for before, after in ALL_WRAPPERS:
-        if text.startswith(before) and text.endswith(after) and len(text) > len(before) + len(after):
-            found = written.get((intent, text[len(before):len(text) - len(after)]))
+        if (
+            text.startswith(before)
+            and text.endswith(after)
+            and len(text) > len(before) + len(after)
+        ):
+            found = written.get((intent, text[len(before) : len(text) - len(after)]))
             if found is not None:
                 return found
     return None
@@ -213,24 +266,36 @@ def cross_validation(config: Path, training: Path, folds: int, work: Path) -> li
     from tools.augment_politeness import GENERATED, TRAILING_PUNCTUATION
 
     synonyms = load_data(str(training)).entity_synonyms
-    written = [m for path in sorted(training.glob("*.yml")) if path.name != GENERATED
-               for m in load_data(str(path)).intent_examples]
+    written = [
+        m
+        for path in sorted(training.glob("*.yml"))
+        if path.name != GENERATED
+        for m in load_data(str(path)).intent_examples
+    ]
     by_text = {}
     for index, message in enumerate(written):
         for text in (message.get("text"), message.get("text").rstrip(TRAILING_PUNCTUATION)):
             by_text.setdefault((message.get("intent"), text), index)
-    generated = load_data(str(training / GENERATED)).intent_examples if (training / GENERATED).exists() else []
+    generated = (
+        load_data(str(training / GENERATED)).intent_examples
+        if (training / GENERATED).exists()
+        else []
+    )
     sources = [source_of(m, by_text) for m in generated]
     intents = [m.get("intent") for m in written]
     scores = []
-    for fold, (train_idx, test_idx) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=7)
-                                                 .split(written, intents)):
+    for fold, (train_idx, test_idx) in enumerate(
+        StratifiedKFold(folds, shuffle=True, random_state=7).split(written, intents)
+    ):
         fold_dir = work / f"fold{fold}"
         fold_dir.mkdir()
         held = set(test_idx)
-        train = [written[i] for i in train_idx] + [m for m, source in zip(generated, sources) if source not in held]
-        (fold_dir / "nlu.yml").write_text(TrainingData(train, entity_synonyms=synonyms).nlu_as_yaml(),
-                                          encoding="utf-8")
+        train = [written[i] for i in train_idx] + [
+            m for m, source in zip(generated, sources) if source not in held
+        ]
+        (fold_dir / "nlu.yml").write_text(
+            TrainingData(train, entity_synonyms=synonyms).nlu_as_yaml(), encoding="utf-8"
+        )
         model = train_nlu(config, fold_dir / "nlu.yml", fold_dir, "fold")
         test = [(written[i].get("text"), written[i].get("intent"), []) for i in test_idx]
         scores.append(score(test, rasa_predictor(model))["macro_f1"])
@@ -264,13 +329,25 @@ def main() -> None:
     quiet_rasa()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0 to skip)")
-    parser.add_argument("--config", type=Path, default=None,
-                        help="score this pipeline instead of the project's trained model")
-    parser.add_argument("--data", type=Path, default=TRAINING, help="NLU training data (default data/nlu)")
-    parser.add_argument("--model", type=Path, default=None, help="score this trained model (no training)")
-    parser.add_argument("--keep", type=Path, default=None, help="copy the candidate model here, to score it again")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="score this pipeline instead of the project's trained model",
+    )
+    parser.add_argument(
+        "--data", type=Path, default=TRAINING, help="NLU training data (default data/nlu)"
+    )
+    parser.add_argument(
+        "--model", type=Path, default=None, help="score this trained model (no training)"
+    )
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="copy the candidate model here, to score it again"
+    )
     parser.add_argument("--systems", choices=["all", "project"], default="all")
-    parser.add_argument("--no-copies", action="store_true", help="clean sets only (a quick look while tuning)")
+    parser.add_argument(
+        "--no-copies", action="store_true", help="clean sets only (a quick look while tuning)"
+    )
     args = parser.parse_args()
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -288,20 +365,34 @@ def main() -> None:
             sys.exit(f"{name} examples in the training data: {sorted(leaked)}")
         new = {text for text in leaked if fingerprint(text) not in coincidences()}
         if new:  # counted, not printed: the independent sets stay unread
-            sys.exit(f"{len(new)} messages of {name} ({TEST_SETS[name].relative_to(ROOT)}) are in the training "
-                     f"data beyond the coincidences of {COINCIDENCES.name}; take them out of the training data")
+            sys.exit(
+                f"{len(new)} messages of {name} ({TEST_SETS[name].relative_to(ROOT)}) are in the training "
+                f"data beyond the coincidences of {COINCIDENCES.name}; take them out of the training data"
+            )
     training_time = None
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
         work = Path(tmp)
-        candidate = args.model is None and (args.config is not None or args.data.resolve() != TRAINING.resolve())
+        candidate = args.model is None and (
+            args.config is not None or args.data.resolve() != TRAINING.resolve()
+        )
         if candidate:
             print("training the candidate pipeline (NLU only)…", flush=True)
             load_before, started = load_average(), time.monotonic()
-            project_model = train_nlu(args.config or ROOT / "config.yml", args.data, work, "candidate")
-            training_time = {"seconds": round(time.monotonic() - started, 1), "what": "rasa train nlu (candidate)",
-                             "load_before": load_before, "load_after": load_average(), "cores": os.cpu_count()}
-            print(f"trained in {training_time['seconds']:.0f} s (load {load_before} -> "
-                  f"{training_time['load_after']})", flush=True)
+            project_model = train_nlu(
+                args.config or ROOT / "config.yml", args.data, work, "candidate"
+            )
+            training_time = {
+                "seconds": round(time.monotonic() - started, 1),
+                "what": "rasa train nlu (candidate)",
+                "load_before": load_before,
+                "load_after": load_average(),
+                "cores": os.cpu_count(),
+            }
+            print(
+                f"trained in {training_time['seconds']:.0f} s (load {load_before} -> "
+                f"{training_time['load_after']})",
+                flush=True,
+            )
             if args.keep:
                 args.keep.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(project_model, args.keep)
@@ -312,7 +403,9 @@ def main() -> None:
         systems = {"this project": rasa_predictor(project_model, timings)}
         if args.systems == "all":
             print("training Rasa's stock pipeline on the same data…", flush=True)
-            systems["Rasa stock pipeline"] = rasa_predictor(train_nlu(STOCK_CONFIG, args.data, work, "stock"))
+            systems["Rasa stock pipeline"] = rasa_predictor(
+                train_nlu(STOCK_CONFIG, args.data, work, "stock")
+            )
             systems["jieba + TF-IDF + LR"] = baseline_predictor(training)
         results: dict[str, dict[str, dict]] = {}
         all_timings: list[float] = []
@@ -324,20 +417,46 @@ def main() -> None:
                 if name == "this project":
                     by_copy["clean"]["parse_ms"] = parse_percentiles(timings)
                     all_timings += timings
-                unseen = [example for example in test if normalize(example[0], expand=False) not in trained]
+                unseen = [
+                    example
+                    for example in test
+                    if normalize(example[0], expand=False) not in trained
+                ]
                 if name == "this project" and len(unseen) < len(test):
                     by_copy["unseen"] = score(unseen, predict)
                 for copy, transform in ({} if args.no_copies else COPIES).items():
-                    copied = [(transform(t, i), intent, []) for i, (t, intent, _) in enumerate(test)]
+                    copied = [
+                        (transform(t, i), intent, []) for i, (t, intent, _) in enumerate(test)
+                    ]
                     by_copy[copy] = score(copied, predict)
-                confusion_png(by_copy["clean"], f"{name}: {set_name}", out / confusion_file(name, set_name))
-                print(f"{name}, {set_name}: macro-F1 {by_copy['clean']['macro_f1']:.3f}, "
-                      f"entity F1 {by_copy['clean']['entity_f1']:.3f}", flush=True)
-        cv = cross_validation(args.config or ROOT / "config.yml", args.data, args.folds, work) if args.folds else []
+                confusion_png(
+                    by_copy["clean"], f"{name}: {set_name}", out / confusion_file(name, set_name)
+                )
+                print(
+                    f"{name}, {set_name}: macro-F1 {by_copy['clean']['macro_f1']:.3f}, "
+                    f"entity F1 {by_copy['clean']['entity_f1']:.3f}",
+                    flush=True,
+                )
+        cv = (
+            cross_validation(args.config or ROOT / "config.yml", args.data, args.folds, work)
+            if args.folds
+            else []
+        )
 
-    parse_ms = {**parse_percentiles(all_timings), "load": load_average()}  # every set's clean parses together
-    write_report(out, results, cv, {n: len(t) for n, t in tests.items()}, len(training), training_time, parse_ms,
-                 project_model)
+    parse_ms = {
+        **parse_percentiles(all_timings),
+        "load": load_average(),
+    }  # every set's clean parses together
+    write_report(
+        out,
+        results,
+        cv,
+        {n: len(t) for n, t in tests.items()},
+        len(training),
+        training_time,
+        parse_ms,
+        project_model,
+    )
     if "held-out" in results:
         write_errors(out / "errors.md", results["held-out"]["this project"], tests["held-out"])
     print((out / "report.md").read_text(encoding="utf-8").split("## Per intent")[0])
@@ -347,8 +466,10 @@ def parse_percentiles(seconds: list[float]) -> dict[str, float]:
     if not seconds:
         return {"p50": 0.0, "p95": 0.0}
     ordered = sorted(seconds)
-    return {"p50": round(1000 * statistics.median(ordered), 1),
-            "p95": round(1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1)}
+    return {
+        "p50": round(1000 * statistics.median(ordered), 1),
+        "p95": round(1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
+    }
 
 
 def confusion_file(system: str, set_name: str) -> str:
@@ -368,10 +489,19 @@ BASELINE = Path(__file__).resolve().parent / "baseline.json"
 
 def weakest(result: dict, n: int = 3) -> str:
     """Why a macro-F1 falls short: the weakest intents and the commonest confusions (counts only)."""
-    rows = sorted(((row["f1-score"], intent) for intent, row in result["per_intent"].items()
-                   if intent in result["labels"]))[:n]
-    return ("weakest " + ", ".join(f"{intent} {f1:.2f}" for f1, intent in rows) + "; most confused "
-            + ", ".join(f"{t}→{g} ×{c}" for (t, g), c in confusions(result)[:n]))
+    rows = sorted(
+        (
+            (row["f1-score"], intent)
+            for intent, row in result["per_intent"].items()
+            if intent in result["labels"]
+        )
+    )[:n]
+    return (
+        "weakest "
+        + ", ".join(f"{intent} {f1:.2f}" for f1, intent in rows)
+        + "; most confused "
+        + ", ".join(f"{t}→{g} ×{c}" for (t, g), c in confusions(result)[:n])
+    )
 
 
 def confusions(result: dict) -> list[tuple[tuple[str, str], int]]:
@@ -393,22 +523,43 @@ def targets(results: dict, training_time: dict | None, parse_ms: dict) -> list[s
     voice = results.get("voice-style", {}).get("this project")
     if typed:
         f1 = typed["clean"]["macro_f1"]
-        check(f"typed (independent) macro-F1 ≥ {TARGET_TYPED_MACRO_F1}", f"{f1:.3f}", f1 >= TARGET_TYPED_MACRO_F1,
-              f"{(TARGET_TYPED_MACRO_F1 - f1) * 100:.1f} points short: {weakest(typed['clean'])}")
+        check(
+            f"typed (independent) macro-F1 ≥ {TARGET_TYPED_MACRO_F1}",
+            f"{f1:.3f}",
+            f1 >= TARGET_TYPED_MACRO_F1,
+            f"{(TARGET_TYPED_MACRO_F1 - f1) * 100:.1f} points short: {weakest(typed['clean'])}",
+        )
         ef1 = typed["clean"]["entity_f1"]
         low = sorted((row["f1"], kind) for kind, row in typed["clean"]["entities"].items())[:2]
-        check(f"typed (independent) entity F1 ≥ {TARGET_TYPED_ENTITY_F1}", f"{ef1:.3f}", ef1 >= TARGET_TYPED_ENTITY_F1,
-              f"{(TARGET_TYPED_ENTITY_F1 - ef1) * 100:.1f} points short: weakest "
-              + ", ".join(f"{kind} {f1:.2f}" for f1, kind in low))
+        check(
+            f"typed (independent) entity F1 ≥ {TARGET_TYPED_ENTITY_F1}",
+            f"{ef1:.3f}",
+            ef1 >= TARGET_TYPED_ENTITY_F1,
+            f"{(TARGET_TYPED_ENTITY_F1 - ef1) * 100:.1f} points short: weakest "
+            + ", ".join(f"{kind} {f1:.2f}" for f1, kind in low),
+        )
     else:
-        check(f"typed (independent) macro-F1 ≥ {TARGET_TYPED_MACRO_F1}", "not scored", False,
-              "tests/data/nlu_independent.yml is missing")
+        check(
+            f"typed (independent) macro-F1 ≥ {TARGET_TYPED_MACRO_F1}",
+            "not scored",
+            False,
+            "tests/data/nlu_independent.yml is missing",
+        )
     if voice:
         f1 = voice["clean"]["macro_f1"]
-        check(f"voice-style macro-F1 ≥ {TARGET_VOICE_MACRO_F1}", f"{f1:.3f}", f1 >= TARGET_VOICE_MACRO_F1,
-              f"{(TARGET_VOICE_MACRO_F1 - f1) * 100:.1f} points short: {weakest(voice['clean'])}")
+        check(
+            f"voice-style macro-F1 ≥ {TARGET_VOICE_MACRO_F1}",
+            f"{f1:.3f}",
+            f1 >= TARGET_VOICE_MACRO_F1,
+            f"{(TARGET_VOICE_MACRO_F1 - f1) * 100:.1f} points short: {weakest(voice['clean'])}",
+        )
     else:
-        check(f"voice-style macro-F1 ≥ {TARGET_VOICE_MACRO_F1}", "not scored", False, "tests/data/nlu_voice.yml is missing")
+        check(
+            f"voice-style macro-F1 ≥ {TARGET_VOICE_MACRO_F1}",
+            "not scored",
+            False,
+            "tests/data/nlu_voice.yml is missing",
+        )
     for set_name, by_system in results.items():
         if set_name == "held-out":
             continue
@@ -416,43 +567,80 @@ def targets(results: dict, training_time: dict | None, parse_ms: dict) -> list[s
         clean = ours["clean"]["macro_f1"]
         for copy in (c for c in COPIES if c in ours):
             change = ours[copy]["macro_f1"] - clean
-            check(f"{set_name}: {copy} copy at most {MAX_DROP * 100:.0f} points below clean",
-                  f"{change * 100:+.1f} points", change >= -MAX_DROP,
-                  f"{(-MAX_DROP - change) * -100:.1f} points too far: {weakest(ours[copy])}")
+            check(
+                f"{set_name}: {copy} copy at most {MAX_DROP * 100:.0f} points below clean",
+                f"{change * 100:+.1f} points",
+                change >= -MAX_DROP,
+                f"{(-MAX_DROP - change) * -100:.1f} points too far: {weakest(ours[copy])}",
+            )
     if training_time:
         seconds = training_time["seconds"]
         cached = training_time.get("fresh_cache") is False
-        check(f"training ≤ {MAX_TRAINING_SECONDS} s on 2 cores",
-              f"{seconds:.0f} s ({training_time['what']}; "
-              + (f"{training_time['cpu_seconds']:.0f} s of CPU; " if "cpu_seconds" in training_time else "")
-              + f"load {training_time['load_before']} before, {training_time['load_after']} after)"
-              + ("; reused .rasa/cache, so not a fresh clone's time" if cached else ""),
-              seconds <= MAX_TRAINING_SECONDS and not cached,
-              "a retraining from the cache says nothing of a fresh clone" if cached
-              else f"{seconds - MAX_TRAINING_SECONDS:.0f} s over, on a machine shared at that load")
+        check(
+            f"training ≤ {MAX_TRAINING_SECONDS} s on 2 cores",
+            f"{seconds:.0f} s ({training_time['what']}; "
+            + (
+                f"{training_time['cpu_seconds']:.0f} s of CPU; "
+                if "cpu_seconds" in training_time
+                else ""
+            )
+            + f"load {training_time['load_before']} before, {training_time['load_after']} after)"
+            + ("; reused .rasa/cache, so not a fresh clone's time" if cached else ""),
+            seconds <= MAX_TRAINING_SECONDS and not cached,
+            "a retraining from the cache says nothing of a fresh clone"
+            if cached
+            else f"{seconds - MAX_TRAINING_SECONDS:.0f} s over, on a machine shared at that load",
+        )
     else:
-        check(f"training ≤ {MAX_TRAINING_SECONDS} s on 2 cores", "not measured", False,
-              "the model was not trained by bin/train or by this run")
+        check(
+            f"training ≤ {MAX_TRAINING_SECONDS} s on 2 cores",
+            "not measured",
+            False,
+            "the model was not trained by bin/train or by this run",
+        )
     baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else None
     if baseline:
         p95, before = parse_ms["p95"], baseline["parse_p95_ms"]
-        check("NLU parse p95 unchanged or better", f"{p95:.1f} ms (before {before:.1f} ms; load {parse_ms['load']})",
-              p95 <= before * 1.1, f"{p95 - before:.1f} ms slower")
-    return ["| target | this project | met | short by, and why |", "|---|---|---|---|",
-            *(f"| {name} | {value} | {'yes' if met else '**no**'} | {why} |" for name, value, met, why in checks)]
+        check(
+            "NLU parse p95 unchanged or better",
+            f"{p95:.1f} ms (before {before:.1f} ms; load {parse_ms['load']})",
+            p95 <= before * 1.1,
+            f"{p95 - before:.1f} ms slower",
+        )
+    return [
+        "| target | this project | met | short by, and why |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | {value} | {'yes' if met else '**no**'} | {why} |"
+            for name, value, met, why in checks
+        ),
+    ]
 
 
 def write_errors(path: Path, by_copy: dict, test: list[Example]) -> None:
     """The project's misclassified held-out messages, per copy: where to look next. The
     independent sets are left out on purpose: their messages must not steer the training data."""
-    lines = ["# Misclassified held-out messages (this project)", "",
-             "Only the held-out set (written with the training data); the independent sets are reported in "
-             "aggregate in report.md, so that no one writes training data from their messages.", ""]
+    lines = [
+        "# Misclassified held-out messages (this project)",
+        "",
+        "Only the held-out set (written with the training data); the independent sets are reported in "
+        "aggregate in report.md, so that no one writes training data from their messages.",
+        "",
+    ]
     for copy, result in by_copy.items():
-        wrong = [(i, t, g) for i, (t, g) in enumerate(zip(result["truth"], result["guesses"])) if t != g]
-        lines += [f"## {copy} ({len(wrong)} wrong)", "", "| message | intent | predicted |", "|---|---|---|"]
+        wrong = [
+            (i, t, g) for i, (t, g) in enumerate(zip(result["truth"], result["guesses"])) if t != g
+        ]
+        lines += [
+            f"## {copy} ({len(wrong)} wrong)",
+            "",
+            "| message | intent | predicted |",
+            "|---|---|---|",
+        ]
         transform = COPIES.get(copy, lambda text, i: text)
-        lines += [f"| {transform(test[i][0], i)} | {truth} | {guess} |" for i, truth, guess in wrong]
+        lines += [
+            f"| {transform(test[i][0], i)} | {truth} | {guess} |" for i, truth, guess in wrong
+        ]
         lines.append("")
     lines += entity_errors(by_copy["clean"]["found_entities"], test)
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -460,68 +648,153 @@ def write_errors(path: Path, by_copy: dict, test: list[Example]) -> None:
 
 def entity_errors(found: list[list[tuple[str, str]]], test: list[Example]) -> list[str]:
     """Held-out messages whose entities (type, span) were missed or invented."""
+
     def spans(entities):
         return sorted({(kind, normalize(span)) for kind, span in entities})
 
-    wrong = [(text, spans(gold), spans(got)) for (text, _, gold), got in zip(test, found) if spans(gold) != spans(got)]
-    lines = [f"## entities, clean ({len(wrong)} messages differ)", "", "| message | expected | found |", "|---|---|---|"]
+    wrong = [
+        (text, spans(gold), spans(got))
+        for (text, _, gold), got in zip(test, found)
+        if spans(gold) != spans(got)
+    ]
+    lines = [
+        f"## entities, clean ({len(wrong)} messages differ)",
+        "",
+        "| message | expected | found |",
+        "|---|---|---|",
+    ]
     show = lambda entities: ", ".join(f"{kind}:{span}" for kind, span in entities) or "—"
     return lines + [f"| {text} | {show(gold)} | {show(got)} |" for text, gold, got in wrong] + [""]
 
 
-def write_report(out: Path, results: dict, cv: list[float], sizes: dict[str, int], n_train: int,
-                 training_time: dict | None, parse_ms: dict, model: Path) -> None:
+def write_report(
+    out: Path,
+    results: dict,
+    cv: list[float],
+    sizes: dict[str, int],
+    n_train: int,
+    training_time: dict | None,
+    parse_ms: dict,
+    model: Path,
+) -> None:
     copies = ["clean", *COPIES]
-    lines = [f"# NLU evaluation ({out.name})", "",
-             f"Model {model.name}; {n_train} training examples; {os.cpu_count()} cores; load at the end "
-             f"{parse_ms['load']}. Test sets, never trained on: "
-             + "; ".join(f"{name} {sizes[name]} ({TEST_SETS[name].relative_to(ROOT)})" for name in sizes) + ".",
-             "", "## Headline", "",
-             "| set | system | accuracy | entity F1 | " + " | ".join(f"macro-F1 {c}" for c in copies)
-             + " | macro-F1 on messages no training message equals |",
-             "|---|---|---|---|" + "---|" * (len(copies) + 1)]
+    lines = [
+        f"# NLU evaluation ({out.name})",
+        "",
+        f"Model {model.name}; {n_train} training examples; {os.cpu_count()} cores; load at the end "
+        f"{parse_ms['load']}. Test sets, never trained on: "
+        + "; ".join(f"{name} {sizes[name]} ({TEST_SETS[name].relative_to(ROOT)})" for name in sizes)
+        + ".",
+        "",
+        "## Headline",
+        "",
+        "| set | system | accuracy | entity F1 | "
+        + " | ".join(f"macro-F1 {c}" for c in copies)
+        + " | macro-F1 on messages no training message equals |",
+        "|---|---|---|---|" + "---|" * (len(copies) + 1),
+    ]
     for set_name, by_system in results.items():
         for name, by_copy in by_system.items():
             entity = f"{by_copy['clean']['entity_f1']:.3f}" if by_copy["clean"]["entities"] else "—"
             unseen = by_copy.get("unseen")
-            lines.append(f"| {set_name} | {name} | {by_copy['clean']['accuracy']:.3f} | {entity} | "
-                         + " | ".join(f"{by_copy[c]['macro_f1']:.3f}" if c in by_copy else "—" for c in copies)
-                         + (f" | {unseen['macro_f1']:.3f} ({len(unseen['truth'])} messages) |" if unseen else " | all |"))
-    lines += ["", f"NLU parse in-process (this project, clean messages): p50 {parse_ms['p50']:.1f} ms, "
-              f"p95 {parse_ms['p95']:.1f} ms.", "", "## Targets (the independent sets)", "",
-              *targets(results, training_time, parse_ms)]
+            lines.append(
+                f"| {set_name} | {name} | {by_copy['clean']['accuracy']:.3f} | {entity} | "
+                + " | ".join(
+                    f"{by_copy[c]['macro_f1']:.3f}" if c in by_copy else "—" for c in copies
+                )
+                + (
+                    f" | {unseen['macro_f1']:.3f} ({len(unseen['truth'])} messages) |"
+                    if unseen
+                    else " | all |"
+                )
+            )
+    lines += [
+        "",
+        f"NLU parse in-process (this project, clean messages): p50 {parse_ms['p50']:.1f} ms, "
+        f"p95 {parse_ms['p95']:.1f} ms.",
+        "",
+        "## Targets (the independent sets)",
+        "",
+        *targets(results, training_time, parse_ms),
+    ]
     if cv:
-        lines += ["", (f"{len(cv)}-fold cross-validation of this project's pipeline on the written training examples "
-                       f"(generated courtesy variants train only with their source): macro-F1 "
-                       f"{statistics.mean(cv):.3f} ± {statistics.pstdev(cv):.3f} ({', '.join(f'{s:.3f}' for s in cv)}).")]
+        lines += [
+            "",
+            (
+                f"{len(cv)}-fold cross-validation of this project's pipeline on the written training examples "
+                f"(generated courtesy variants train only with their source): macro-F1 "
+                f"{statistics.mean(cv):.3f} ± {statistics.pstdev(cv):.3f} ({', '.join(f'{s:.3f}' for s in cv)})."
+            ),
+        ]
     for set_name, by_system in results.items():
-        lines += ["", f"## Per intent ({set_name}, clean)", "", "| intent | " + " | ".join(
-            f"{n} P / R / F1" for n in by_system) + " |", "|---|" + "---|" * len(by_system)]
+        lines += [
+            "",
+            f"## Per intent ({set_name}, clean)",
+            "",
+            "| intent | " + " | ".join(f"{n} P / R / F1" for n in by_system) + " |",
+            "|---|" + "---|" * len(by_system),
+        ]
         for intent in by_system["this project"]["clean"]["labels"]:
             cells = []
             for by_copy in by_system.values():
                 row = by_copy["clean"]["per_intent"].get(intent, {})
-                cells.append(f"{row.get('precision', 0):.2f} / {row.get('recall', 0):.2f} / {row.get('f1-score', 0):.2f}")
+                cells.append(
+                    f"{row.get('precision', 0):.2f} / {row.get('recall', 0):.2f} / {row.get('f1-score', 0):.2f}"
+                )
             lines.append(f"| {intent} | " + " | ".join(cells) + " |")
         pairs = confusions(by_system["this project"]["clean"])
-        lines += ["", f"Most confused ({set_name}, this project, counts only): "
-                  + (", ".join(f"{t} → {g} ×{c}" for (t, g), c in pairs[:12]) or "none") + "."]
-        lines += ["", f"## Entities ({set_name}, clean)", "", "| system | entity | precision | recall | F1 |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"Most confused ({set_name}, this project, counts only): "
+            + (", ".join(f"{t} → {g} ×{c}" for (t, g), c in pairs[:12]) or "none")
+            + ".",
+        ]
+        lines += [
+            "",
+            f"## Entities ({set_name}, clean)",
+            "",
+            "| system | entity | precision | recall | F1 |",
+            "|---|---|---|---|---|",
+        ]
         for name, by_copy in by_system.items():
             for kind, row in by_copy["clean"]["entities"].items():
-                lines.append(f"| {name} | {kind} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} |")
+                lines.append(
+                    f"| {name} | {kind} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} |"
+                )
     lines += ["", "## Confusion matrices", ""] + [
         f"![{name}: {set_name}]({confusion_file(name, set_name)})"
-        for set_name, by_system in results.items() for name in by_system]
+        for set_name, by_system in results.items()
+        for name in by_system
+    ]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    summary = {set_name: {n: {c: {k: v for k, v in r.items() if k in ("accuracy", "macro_f1", "entity_f1", "entities",
-                                                                      "parse_ms")}
-                              for c, r in by_copy.items()} for n, by_copy in by_system.items()}
-               for set_name, by_system in results.items()}
-    (out / "results.json").write_text(json.dumps({"model": model.name, "sets": summary, "cross_validation": cv,
-                                                 "training_time": training_time, "parse_ms": parse_ms},
-                                                 indent=2, ensure_ascii=False), encoding="utf-8")
+    summary = {
+        set_name: {
+            n: {
+                c: {
+                    k: v
+                    for k, v in r.items()
+                    if k in ("accuracy", "macro_f1", "entity_f1", "entities", "parse_ms")
+                }
+                for c, r in by_copy.items()
+            }
+            for n, by_copy in by_system.items()
+        }
+        for set_name, by_system in results.items()
+    }
+    (out / "results.json").write_text(
+        json.dumps(
+            {
+                "model": model.name,
+                "sets": summary,
+                "cross_validation": cv,
+                "training_time": training_time,
+                "parse_ms": parse_ms,
+            },
+            indent=2,
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

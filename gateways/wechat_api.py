@@ -2,7 +2,6 @@
 channel, the console and the reminders all use it: one base URL, one access token.
 
 wechatpy's client is synchronous: callers on an event loop run it in a thread."""
-from typing import Optional
 
 from wechatpy import WeChatClient
 from wechatpy.session.memorystorage import MemoryStorage
@@ -26,7 +25,7 @@ class ConfiguredWeChatClient(WeChatClient):
         )
 
 
-def token_storage(redis_url: Optional[str]):
+def token_storage(redis_url: str | None):
     """Where the access token is kept: in Redis when several processes use the account, so
     that one fetching a new token does not end the others' (WeChat keeps only the newest)."""
     if not redis_url:
@@ -37,10 +36,14 @@ def token_storage(redis_url: Optional[str]):
     return RedisStorage(redis.Redis.from_url(redis_url), prefix="wechat")
 
 
-def client_from_settings() -> Optional[ConfiguredWeChatClient]:
+def client_from_settings() -> ConfiguredWeChatClient | None:
     """The Official Account's client as configured; None when it is not configured."""
     settings = current()
     if not settings.wechat_app_id or not settings.wechat_app_secret:
         return None
-    return ConfiguredWeChatClient(settings.wechat_app_id, settings.wechat_app_secret,
-                                  settings.wechat_api_base_url, session=token_storage(settings.wechat_redis_url))
+    return ConfiguredWeChatClient(
+        settings.wechat_app_id,
+        settings.wechat_app_secret,
+        settings.wechat_api_base_url,
+        session=token_storage(settings.wechat_redis_url),
+    )

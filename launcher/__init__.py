@@ -1,14 +1,16 @@
 """Starts the real Rasa server and action server on free ports, for tests and benchmarks."""
+
 import os
 import secrets
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
 import requests
 import yaml
@@ -16,16 +18,22 @@ import yaml
 from settings import current
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
 # credentials.yml names these; Rasa refuses to start when one is missing from the environment.
 def wechat_env() -> dict:
     """The WeChat settings every Rasa process gets (credentials.yml reads them as ${...},
     and Rasa refuses a missing one: unset ones go as empty)."""
     settings = current()
-    return {"WECHAT_TOKEN": settings.wechat_token, "WECHAT_APP_ID": settings.wechat_app_id,
-            "WECHAT_APP_SECRET": settings.wechat_app_secret,
-            "WECHAT_ENCODING_AES_KEY": settings.wechat_encoding_aes_key,
-            "WECHAT_API_BASE_URL": settings.wechat_api_base_url, "WECHAT_REDIS_URL": settings.wechat_redis_url,
-            "WECHAT_REPLY_TIMEOUT": str(settings.wechat_reply_timeout)}
+    return {
+        "WECHAT_TOKEN": settings.wechat_token,
+        "WECHAT_APP_ID": settings.wechat_app_id,
+        "WECHAT_APP_SECRET": settings.wechat_app_secret,
+        "WECHAT_ENCODING_AES_KEY": settings.wechat_encoding_aes_key,
+        "WECHAT_API_BASE_URL": settings.wechat_api_base_url,
+        "WECHAT_REDIS_URL": settings.wechat_redis_url,
+        "WECHAT_REPLY_TIMEOUT": str(settings.wechat_reply_timeout),
+    }
 
 
 def free_port() -> int:
@@ -36,9 +44,13 @@ def free_port() -> int:
 
 def latest_model() -> Path:
     """The model bin/train keeps in models/, trained first when there is none."""
+
     def newest_first() -> list:
-        return sorted((ROOT / "models").glob("assistant-*.tar.gz"), key=lambda path: path.stat().st_mtime,
-                      reverse=True)
+        return sorted(
+            (ROOT / "models").glob("assistant-*.tar.gz"),
+            key=lambda path: path.stat().st_mtime,
+            reverse=True,
+        )
 
     if not newest_first():
         subprocess.run([str(ROOT / "bin" / "train")], check=True, cwd=ROOT)
@@ -70,12 +82,15 @@ class RunningServers:
     startup_seconds: float
     action_url: str = ""
     action_token: str = ""
-    sms_outbox: Optional[Path] = None  # where the SMS outbox backend writes the codes these servers send
+    sms_outbox: Path | None = (
+        None  # where the SMS outbox backend writes the codes these servers send
+    )
 
 
 @contextmanager
-def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None,
-                    extra_env: Optional[dict] = None) -> Iterator[RunningServers]:
+def running_servers(
+    work_dir: Path, loans_url: str, model: Path | None = None, extra_env: dict | None = None
+) -> Iterator[RunningServers]:
     """Both servers, with conversations in a SQLite file under ``work_dir``; logs there too."""
     rasa_port, action_port = free_port(), free_port()
     # The action server refuses calls without this secret; Rasa sends it (endpoints.yml below).
@@ -85,7 +100,10 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
     endpoints.write_text(
         yaml.safe_dump(
             {
-                "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook", "token": action_token},
+                "action_endpoint": {
+                    "url": f"http://127.0.0.1:{action_port}/webhook",
+                    "token": action_token,
+                },
                 "tracker_store": {"type": "persistence.tracker_store.UrlSQLTrackerStore"},
             }
         )
@@ -102,10 +120,21 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
         **(extra_env or {}),
     }
     rasa_bin = str(Path(sys.executable).parent / "rasa")
-    commands: List[List[str]] = [
+    commands: list[list[str]] = [
         [sys.executable, "-m", "action_server", "--port", str(action_port), "--actions", "actions"],
-        [rasa_bin, "run", "--enable-api", "--port", str(rasa_port), "--model", str(model or latest_model()),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        [
+            rasa_bin,
+            "run",
+            "--enable-api",
+            "--port",
+            str(rasa_port),
+            "--model",
+            str(model or latest_model()),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+        ],
     ]
     logs = [open(work_dir / "actions.log", "w"), open(work_dir / "rasa.log", "w")]
     started = time.monotonic()
@@ -118,9 +147,16 @@ def running_servers(work_dir: Path, loans_url: str, model: Optional[Path] = None
         wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, 120)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, 300)
         yield RunningServers(
-            f"http://127.0.0.1:{rasa_port}", tracker_db, loans_url, work_dir,
-            rasa.pid, actions.pid, time.monotonic() - started,
-            f"http://127.0.0.1:{action_port}", action_token, sms_outbox=Path(env["SMS_OUTBOX_PATH"]),
+            f"http://127.0.0.1:{rasa_port}",
+            tracker_db,
+            loans_url,
+            work_dir,
+            rasa.pid,
+            actions.pid,
+            time.monotonic() - started,
+            f"http://127.0.0.1:{action_port}",
+            action_token,
+            sms_outbox=Path(env["SMS_OUTBOX_PATH"]),
         )
     finally:
         for process in processes:

@@ -6,6 +6,7 @@ and the agent console pointed at the balancer.
 
 Tests and the load test start the same set-up on free ports with ``production_servers``.
 """
+
 import argparse
 import os
 import secrets
@@ -13,10 +14,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy.engine import make_url
@@ -37,20 +38,32 @@ class Ports:
     rasa: int
     actions: int
     console: int
-    rasa_instances: List[int]
-    action_servers: List[int]
+    rasa_instances: list[int]
+    action_servers: list[int]
     api: int = 8005
 
     @classmethod
     def fixed(cls, rasa_instances: int = 2, action_servers: int = 2) -> "Ports":
         """bin/run-production's ports (see the README's table)."""
-        return cls(8000, 8055, 8080, [5005 + i for i in range(rasa_instances)],
-                   [5055 + i for i in range(action_servers)], 8005)
+        return cls(
+            8000,
+            8055,
+            8080,
+            [5005 + i for i in range(rasa_instances)],
+            [5055 + i for i in range(action_servers)],
+            8005,
+        )
 
     @classmethod
     def free(cls, rasa_instances: int = 2, action_servers: int = 2) -> "Ports":
-        return cls(free_port(), free_port(), free_port(), [free_port() for _ in range(rasa_instances)],
-                   [free_port() for _ in range(action_servers)], free_port())
+        return cls(
+            free_port(),
+            free_port(),
+            free_port(),
+            [free_port() for _ in range(rasa_instances)],
+            [free_port() for _ in range(action_servers)],
+            free_port(),
+        )
 
 
 @dataclass
@@ -64,17 +77,18 @@ class ProductionSettings:
     # Rasa sends it to the action servers, which refuse any call without it (action_server/).
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # Signs web chat session ids: every instance must accept the others' (channels/web_sessions.py).
-    webchat_secret: str = field(default_factory=lambda: current().webchat_session_secret
-                                or secrets.token_urlsafe(32))
+    webchat_secret: str = field(
+        default_factory=lambda: current().webchat_session_secret or secrets.token_urlsafe(32)
+    )
     # Browser pages allowed to call the Rasa instances (the web chat's page).
-    cors_origins: List[str] = field(default_factory=list)
-    model: Optional[Path] = None
+    cors_origins: list[str] = field(default_factory=list)
+    model: Path | None = None
     console: bool = True
     # A ticket of a killed instance blocks its conversation this long; a turn must end within it.
     lock_lifetime_s: int = 30
     action_timeout_s: int = 20
     listen_host: str = "127.0.0.1"
-    extra_env: Dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
 
 def database_url_in_schema(base_url: str, schema: str) -> str:
@@ -97,11 +111,18 @@ def ensure_schema(base_url: str, schema: str) -> None:
 class Service:
     """One process of the set-up, which can be killed and started again on its port."""
 
-    def __init__(self, name: str, command: List[str], env: Dict[str, str], health_url: Optional[str],
-                 log_path: Path, startup_timeout: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str],
+        health_url: str | None,
+        log_path: Path,
+        startup_timeout: float,
+    ) -> None:
         self.name, self.command, self.env = name, command, env
         self.health_url, self.log_path, self.startup_timeout = health_url, log_path, startup_timeout
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
 
     @property
     def running(self) -> bool:
@@ -110,8 +131,14 @@ class Service:
     def start(self) -> None:
         # A session of its own: Ctrl-C reaches the launcher only, which stops the processes in order.
         with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_up(self) -> None:
         if self.health_url:  # a background job (the scheduler) has no page to ask
@@ -150,38 +177,99 @@ class ProductionSetup:
         model = str(settings.model or latest_model())
         token = settings.api_token
         self.action_servers = [
-            Service(f"actions-{i + 1}", [sys.executable, "-m", "action_server", "--port", str(port),
-                                         "--actions", "actions"],
-                    self.env, f"http://127.0.0.1:{port}/health", logs / f"actions-{i + 1}.log", 120)
+            Service(
+                f"actions-{i + 1}",
+                [
+                    sys.executable,
+                    "-m",
+                    "action_server",
+                    "--port",
+                    str(port),
+                    "--actions",
+                    "actions",
+                ],
+                self.env,
+                f"http://127.0.0.1:{port}/health",
+                logs / f"actions-{i + 1}.log",
+                120,
+            )
             for i, port in enumerate(ports.action_servers)
         ]
         # "--auth-token=..." in one word: a random token may begin with "-".
         self.rasa_instances = [
-            Service(f"rasa-{i + 1}",
-                    [rasa_bin, "run", "--enable-api", f"--auth-token={token}", "--interface", "127.0.0.1",
-                     "--port", str(port), "--model", model, "--endpoints", str(ENDPOINTS),
-                     "--credentials", str(ROOT / "credentials.yml"),
-                     "--cors", *(settings.cors_origins or console_origins(ports.console))],
-                    self.env, f"http://127.0.0.1:{port}/status?token={token}", logs / f"rasa-{i + 1}.log", 300)
+            Service(
+                f"rasa-{i + 1}",
+                [
+                    rasa_bin,
+                    "run",
+                    "--enable-api",
+                    f"--auth-token={token}",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--model",
+                    model,
+                    "--endpoints",
+                    str(ENDPOINTS),
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
+                    "--cors",
+                    *(settings.cors_origins or console_origins(ports.console)),
+                ],
+                self.env,
+                f"http://127.0.0.1:{port}/status?token={token}",
+                logs / f"rasa-{i + 1}.log",
+                300,
+            )
             for i, port in enumerate(ports.rasa_instances)
         ]
-        nginx_conf = write_nginx_conf(settings.work_dir, rasa_port=ports.rasa, actions_port=ports.actions,
-                                      rasa_ports=ports.rasa_instances, action_ports=ports.action_servers,
-                                      listen_host=settings.listen_host, action_timeout_s=settings.action_timeout_s,
-                                      api_port=ports.api)
-        self.nginx = Service("nginx", [NGINX, "-e", "stderr", "-p", str(settings.work_dir), "-c", str(nginx_conf)],
-                             self.env, f"{self.rasa_url}/", logs / "nginx.log", 300)
+        nginx_conf = write_nginx_conf(
+            settings.work_dir,
+            rasa_port=ports.rasa,
+            actions_port=ports.actions,
+            rasa_ports=ports.rasa_instances,
+            action_ports=ports.action_servers,
+            listen_host=settings.listen_host,
+            action_timeout_s=settings.action_timeout_s,
+            api_port=ports.api,
+        )
+        self.nginx = Service(
+            "nginx",
+            [NGINX, "-e", "stderr", "-p", str(settings.work_dir), "-c", str(nginx_conf)],
+            self.env,
+            f"{self.rasa_url}/",
+            logs / "nginx.log",
+            300,
+        )
         self.console = None
         if settings.console:
             self.console = Service(
-                "console", [str(Path(sys.executable).parent / "uvicorn"), "--factory", "console.app:create_app",
-                            "--host", settings.listen_host, "--port", str(ports.console), "--no-access-log"],
-                {**self.env, "RASA_URL": self.api_url}, f"{self.console_url}/agent/login",
-                logs / "console.log", 60)
+                "console",
+                [
+                    str(Path(sys.executable).parent / "uvicorn"),
+                    "--factory",
+                    "console.app:create_app",
+                    "--host",
+                    settings.listen_host,
+                    "--port",
+                    str(ports.console),
+                    "--no-access-log",
+                ],
+                {**self.env, "RASA_URL": self.api_url},
+                f"{self.console_url}/agent/login",
+                logs / "console.log",
+                60,
+            )
 
     @property
-    def services(self) -> List[Service]:
-        return [*self.action_servers, *self.rasa_instances, self.nginx, *([self.console] if self.console else [])]
+    def services(self) -> list[Service]:
+        return [
+            *self.action_servers,
+            *self.rasa_instances,
+            self.nginx,
+            *([self.console] if self.console else []),
+        ]
 
     def start(self) -> None:
         """Starts whatever is not running (all of it at first), and waits until all answer."""
@@ -193,23 +281,31 @@ class ProductionSetup:
 
     def stop(self) -> None:
         # The balancer first, so no new request reaches a server that is going away.
-        for service in [self.nginx, *self.rasa_instances, *([self.console] if self.console else []),
-                        *self.action_servers]:
+        for service in [
+            self.nginx,
+            *self.rasa_instances,
+            *([self.console] if self.console else []),
+            *self.action_servers,
+        ]:
             service.stop()
 
 
-def console_origins(port: int) -> List[str]:
+def console_origins(port: int) -> list[str]:
     """The bank page's origins when no CORS_ORIGINS is given: the console on this machine."""
     return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
 
-def redis_parts(redis_url: str) -> Dict[str, str]:
+def redis_parts(redis_url: str) -> dict[str, str]:
     parts = urlsplit(redis_url)
-    return {"REDIS_HOST": parts.hostname or "127.0.0.1", "REDIS_PORT": str(parts.port or 6379),
-            "REDIS_DB": (parts.path or "/0").strip("/") or "0", "REDIS_PASSWORD": parts.password or ""}
+    return {
+        "REDIS_HOST": parts.hostname or "127.0.0.1",
+        "REDIS_PORT": str(parts.port or 6379),
+        "REDIS_DB": (parts.path or "/0").strip("/") or "0",
+        "REDIS_PASSWORD": parts.password or "",
+    }
 
 
-def production_env(settings: ProductionSettings) -> Dict[str, str]:
+def production_env(settings: ProductionSettings) -> dict[str, str]:
     """What every process of the set-up gets; endpoints.production.yml reads its ${...} here."""
     environment = current()
     return {
@@ -224,7 +320,8 @@ def production_env(settings: ProductionSettings) -> Dict[str, str]:
         # Rasa's HTTP API for the console and the reminders: nginx's loopback-only listener.
         "RASA_URL": f"http://127.0.0.1:{settings.ports.api}",
         # The bank's page (served by the console) connects its web chat to the edge.
-        "WIDGET_SOCKET_URLS": environment.widget_socket_urls or f"http://127.0.0.1:{settings.ports.rasa}",
+        "WIDGET_SOCKET_URLS": environment.widget_socket_urls
+        or f"http://127.0.0.1:{settings.ports.rasa}",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{settings.ports.actions}/webhook",
@@ -270,7 +367,7 @@ def settings_from_env(work_dir: Path) -> ProductionSettings:
     )
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the production profile on this machine.")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "var" / "production")
     args = parser.parse_args(argv)
@@ -278,19 +375,30 @@ def main(argv: Optional[List[str]] = None) -> None:
     settings = settings_from_env(args.work_dir.resolve())
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
     print(f"==> loan database and conversations: {shown}")
-    subprocess.run([sys.executable, "-m", "loandb.seed", "--if-missing"], cwd=ROOT, check=True,
-                   env={**os.environ, "LOAN_DB_URL": settings.database_url})
+    subprocess.run(
+        [sys.executable, "-m", "loandb.seed", "--if-missing"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "LOAN_DB_URL": settings.database_url},
+    )
     # Ctrl-C or a TERM (also when started in the background, where SIGINT is ignored) stops it all.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     setup = ProductionSetup(settings)
-    print(f"==> starting {len(setup.rasa_instances)} Rasa instances and {len(setup.action_servers)} action "
-          f"servers behind nginx (about a minute); logs in {args.work_dir / 'logs'}")
+    print(
+        f"==> starting {len(setup.rasa_instances)} Rasa instances and {len(setup.action_servers)} action "
+        f"servers behind nginx (about a minute); logs in {args.work_dir / 'logs'}"
+    )
     # Reminders and the retention rules (policy.yml), as bin/run runs them; not part of
     # ProductionSetup, whose tests must not see reminders arrive in their conversations.
-    scheduler = Service("scheduler", [sys.executable, "-m", "reminders.scheduler"],
-                        {**setup.env, "RASA_URL": setup.api_url}, None,
-                        args.work_dir / "logs" / "scheduler.log", 0)
+    scheduler = Service(
+        "scheduler",
+        [sys.executable, "-m", "reminders.scheduler"],
+        {**setup.env, "RASA_URL": setup.api_url},
+        None,
+        args.work_dir / "logs" / "scheduler.log",
+        0,
+    )
     try:
         setup.start()
         scheduler.start()
@@ -300,14 +408,18 @@ def main(argv: Optional[List[str]] = None) -> None:
             # Like a supervisor: the others serve on while a crashed process starts again.
             for service in [*setup.services, scheduler]:
                 if not service.running:
-                    print(f"==> {service.name} exited with {service.process.returncode}, starting it again "
-                          f"(log: {service.log_path})")
+                    print(
+                        f"==> {service.name} exited with {service.process.returncode}, starting it again "
+                        f"(log: {service.log_path})"
+                    )
                     service.start()
     except KeyboardInterrupt:
         pass
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
+            signal.signal(
+                signum, signal.SIG_IGN
+            )  # a second Ctrl-C must not cut the clean stop short
         print("==> stopping")
         scheduler.stop()
         setup.stop()
@@ -320,14 +432,17 @@ def _interrupt(*_) -> None:
 def print_urls(setup: ProductionSetup) -> None:
     ports = setup.settings.ports
     action_servers = ", ".join(f"http://127.0.0.1:{port}" for port in ports.action_servers)
-    print(f"""==> ready (Ctrl-C stops everything)
+    print(
+        f"""==> ready (Ctrl-C stops everything)
     REST channel       {setup.rasa_url}/webhooks/rest/webhook
     WeChat webhook     {setup.rasa_url}/webhooks/wechat/webhook
     web chat page      {setup.console_url}/ (its socket: {setup.rasa_url})
     agent console      {setup.console_url}/agent/
-    reminders          the scheduler (log: {setup.settings.work_dir / 'logs' / 'scheduler.log'})
-    Rasa instances     {', '.join(setup.instance_urls)}
-    action servers     {action_servers} (nginx: {ports.actions})""", flush=True)
+    reminders          the scheduler (log: {setup.settings.work_dir / "logs" / "scheduler.log"})
+    Rasa instances     {", ".join(setup.instance_urls)}
+    action servers     {action_servers} (nginx: {ports.actions})""",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

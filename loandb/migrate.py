@@ -1,13 +1,14 @@
 """Brings a loan database's schema up to date with the migrations in loandb/migrations.
 
-    python -m loandb.migrate            # LOAN_DB_URL, or the embedded SQLite file
-    python -m loandb.migrate --url postgresql://root@127.0.0.1:5432/test
+python -m loandb.migrate            # LOAN_DB_URL, or the embedded SQLite file
+python -m loandb.migrate --url postgresql://root@127.0.0.1:5432/test
 """
+
 import argparse
 import fcntl
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
 
 from alembic import command
 from alembic.config import Config
@@ -44,7 +45,7 @@ def sqlite_file_lock(url: str) -> Iterator[None]:
         yield
 
 
-def upgrade(url: Optional[str] = None) -> None:
+def upgrade(url: str | None = None) -> None:
     url = url or database_url()
     config = alembic_config(url)
     with sqlite_file_lock(url):
@@ -55,13 +56,17 @@ def upgrade(url: Optional[str] = None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", help="the database (default: LOAN_DB_URL or var/loans.db)")
     args = parser.parse_args()
     url = args.url or database_url()
     upgrade(url)
     # Never a password in a log line.
-    print(f"==> loan database schema is up to date: {make_url(url).render_as_string(hide_password=True)}")
+    print(
+        f"==> loan database schema is up to date: {make_url(url).render_as_string(hide_password=True)}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """SQLAlchemy 1.4 models of customers, loan accounts and their repayment history."""
+
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy import (
     BigInteger,
@@ -30,10 +30,10 @@ class Money(TypeDecorator):
     impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[Decimal], dialect) -> Optional[int]:
+    def process_bind_param(self, value: Decimal | None, dialect) -> int | None:
         return None if value is None else int(to_cents(value) * 100)
 
-    def process_result_value(self, value: Optional[int], dialect) -> Optional[Decimal]:
+    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
         return None if value is None else to_cents(Decimal(value) / 100)
 
 
@@ -43,10 +43,10 @@ class Rate(TypeDecorator):
     impl = String(12)
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[Decimal], dialect) -> Optional[str]:
+    def process_bind_param(self, value: Decimal | None, dialect) -> str | None:
         return None if value is None else str(Decimal(value))
 
-    def process_result_value(self, value: Optional[str], dialect) -> Optional[Decimal]:
+    def process_result_value(self, value: str | None, dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
 
 
@@ -61,7 +61,9 @@ class Customer(Base):
     id_last4 = Column(String(4), nullable=False, index=True)
     phone_last4 = Column(String(4), nullable=False, index=True)
     wechat_openid = Column(String(64), unique=True)
-    wechat_bound_at = Column(DateTime(timezone=True))  # a binding is trusted for policy's wechat_binding_days
+    wechat_bound_at = Column(
+        DateTime(timezone=True)
+    )  # a binding is trusted for policy's wechat_binding_days
     is_demo = Column(Boolean, nullable=False, default=False)
 
     # No delete cascade: the database RESTRICTs deleting a customer who has loans.
@@ -75,7 +77,9 @@ class LoanAccount(Base):
     # RESTRICT: a loan contract is kept by banking record-keeping rules, so a customer with
     # loans cannot be deleted by accident (erasure anonymises instead; only the demo reset
     # deletes loans, explicitly).
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="RESTRICT"), nullable=False, index=True)
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
     kind = Column(String(20), nullable=False)  # one of LOAN_KINDS
     product_name = Column(String(50), nullable=False)
     account_tail = Column(String(4), nullable=False)
@@ -105,7 +109,9 @@ class ScheduleRow(Base):
 
     id = Column(Integer, primary_key=True)
     # CASCADE here and below: part of the loan, gone only with it (and a loan is RESTRICTed).
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    loan_id = Column(
+        Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     due_date = Column(Date, nullable=False)
     principal = Column(Money, nullable=False)  # for a card: the statement balance
     interest = Column(Money, nullable=False, default=Decimal("0"))
@@ -129,7 +135,9 @@ class Payment(Base):
     __tablename__ = "payments"
 
     id = Column(Integer, primary_key=True)
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    loan_id = Column(
+        Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     paid_at = Column(DateTime(timezone=True), nullable=False)
     amount = Column(Money, nullable=False)
     channel = Column(String(30), nullable=False)
@@ -141,7 +149,9 @@ class Deferral(Base):
     __tablename__ = "deferrals"
 
     id = Column(Integer, primary_key=True)
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    loan_id = Column(
+        Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     requested_on = Column(Date, nullable=False)
     months = Column(Integer, nullable=False)
     reason = Column(String(200))
@@ -154,7 +164,9 @@ class CreditReportStatus(Base):
     __tablename__ = "credit_report_status"
 
     id = Column(Integer, primary_key=True)
-    loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, unique=True)
+    loan_id = Column(
+        Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     status = Column(String(20), nullable=False)  # clean, reported
     reported_on = Column(Date)
     settled_on = Column(Date)
@@ -183,7 +195,9 @@ class ServiceRequest(Base):
     status = Column(String(20), nullable=False)  # pending_review, active, ...
     # CASCADE: a request means nothing without its customer or loan (erasure keeps the rows
     # of kept loans and clears their free text).
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     loan_id = Column(Integer, ForeignKey("loan_accounts.id", ondelete="CASCADE"), index=True)
     conversation_id = Column(String(128))
     created_at = Column(DateTime(timezone=True), nullable=False)
@@ -206,7 +220,9 @@ class Agent(Base):
     display_name = Column(String(50), nullable=False)
     password_hash = Column(String(200), nullable=False)
     last_seen_at = Column(DateTime(timezone=True))  # signed in recently = available
-    role = Column(String(20), nullable=False, default="agent", server_default="agent")  # agent, supervisor
+    role = Column(
+        String(20), nullable=False, default="agent", server_default="agent"
+    )  # agent, supervisor
 
 
 class HandoffTicket(Base):
@@ -219,20 +235,30 @@ class HandoffTicket(Base):
     channel = Column(String(30), nullable=False)
     # CASCADE: a ticket is the customer's conversation handed over; it goes with them (the
     # audit trail that names it is kept, detached: see AuditEntry).
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True)  # when verified
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )  # when verified
     reason = Column(String(30), nullable=False)
     priority = Column(Integer, nullable=False)  # 1 is most urgent
     status = Column(String(20), nullable=False, default="open")  # open, resolved
     summary = Column(String(4000), nullable=False)  # JSON, for the ticket page
-    created_at = Column(DateTime(timezone=True), nullable=False, index=True)  # history filters by date
+    created_at = Column(
+        DateTime(timezone=True), nullable=False, index=True
+    )  # history filters by date
     resolved_at = Column(DateTime(timezone=True))
-    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"), index=True)  # who resolved it
+    agent_id = Column(
+        Integer, ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )  # who resolved it
     # One agent works a ticket at a time; a supervisor can take it over (console/claims.py).
     claimed_by = Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"))
     claimed_at = Column(DateTime(timezone=True))
 
-    notes = relationship("TicketNote", back_populates="ticket", cascade="all, delete-orphan",
-                         order_by="TicketNote.id")
+    notes = relationship(
+        "TicketNote",
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+        order_by="TicketNote.id",
+    )
 
 
 class TicketTranscript(Base):
@@ -244,11 +270,17 @@ class TicketTranscript(Base):
     __tablename__ = "ticket_transcripts"
 
     # CASCADE: part of the ticket.
-    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), primary_key=True)
-    messages = Column(Text, nullable=False)  # JSON: [{"at", "sender", "agent", "text", "intent", "emotion"}]
+    ticket_id = Column(
+        Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    messages = Column(
+        Text, nullable=False
+    )  # JSON: [{"at", "sender", "agent", "text", "intent", "emotion"}]
     search_text = Column(Text, nullable=False)
     message_count = Column(Integer, nullable=False)
-    stored_at = Column(DateTime(timezone=True), nullable=False, index=True)  # retention counts from here
+    stored_at = Column(
+        DateTime(timezone=True), nullable=False, index=True
+    )  # retention counts from here
 
 
 REVIEW_OUTCOMES = ("handled_well", "needs_improvement", "complaint_escalated")
@@ -261,7 +293,9 @@ class TicketReview(Base):
     __tablename__ = "ticket_reviews"
 
     id = Column(Integer, primary_key=True)
-    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, unique=True)
+    ticket_id = Column(
+        Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     # RESTRICT: as in the audit log, a reviewer who has acted is never deleted.
     reviewer_id = Column(Integer, ForeignKey("agents.id", ondelete="RESTRICT"), nullable=False)
     outcome = Column(String(30), nullable=False, index=True)  # one of REVIEW_OUTCOMES
@@ -280,19 +314,27 @@ class SatisfactionRating(Base):
     conversation_id = Column(String(128), nullable=False, index=True)
     channel = Column(String(30), nullable=False)
     # CASCADE: the customer's words go with them; SET NULL: a rating outlives its ticket.
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True)  # when verified
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )  # when verified
     ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="SET NULL"), index=True)
     score = Column(Integer, nullable=False)  # 1-5
     comment = Column(String(1000), nullable=False, default="")
-    created_at = Column(DateTime(timezone=True), nullable=False, index=True)  # China time; per day on the dashboard
+    created_at = Column(
+        DateTime(timezone=True), nullable=False, index=True
+    )  # China time; per day on the dashboard
 
 
 class TicketNote(Base):
     __tablename__ = "ticket_notes"
 
     id = Column(Integer, primary_key=True)
-    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
-    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="RESTRICT"), nullable=False)  # as in the audit log
+    ticket_id = Column(
+        Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    agent_id = Column(
+        Integer, ForeignKey("agents.id", ondelete="RESTRICT"), nullable=False
+    )  # as in the audit log
     text = Column(String(2000), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
 
@@ -307,7 +349,9 @@ class AuditEntry(Base):
     id = Column(Integer, primary_key=True)
     # RESTRICT: the trail must say who; an agent who has acted is never deleted.
     agent_id = Column(Integer, ForeignKey("agents.id", ondelete="RESTRICT"), nullable=False)
-    action = Column(String(30), nullable=False)  # view_ticket, reveal_id, reveal_phone, reply, resolve
+    action = Column(
+        String(30), nullable=False
+    )  # view_ticket, reveal_id, reveal_phone, reply, resolve
     # SET NULL: the trail outlives the ticket and the customer it was about (kept, detached).
     ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="SET NULL"))
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
@@ -324,7 +368,9 @@ class CustomerConversation(Base):
     # One customer per conversation: whoever verified in it last.
     conversation_id = Column(String(128), nullable=False, unique=True)
     # CASCADE: a link to the customer, nothing without them.
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     channel = Column(String(30), nullable=False)  # socketio, rest, wechat
     verified_at = Column(DateTime(timezone=True), nullable=False)
 
@@ -334,7 +380,9 @@ class ReminderPreference(Base):
 
     __tablename__ = "reminder_preferences"
 
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)  # theirs only
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )  # theirs only
     opted_out = Column(Boolean, nullable=False)
     changed_at = Column(DateTime(timezone=True), nullable=False)
     conversation_id = Column(String(128))  # where the customer said so
@@ -404,7 +452,9 @@ class OneTimeCode(Base):
 
     id = Column(Integer, primary_key=True)
     # CASCADE: a code is the customer's, nothing without them.
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     # Where it went is the customer's phone on file (resend limits count per phone): not
     # copied here, so erasing the customer's contact details leaves none behind.
     conversation_id = Column(String(128), nullable=False, index=True)
@@ -439,7 +489,9 @@ class IdentityLock(Base):
 
     id = Column(Integer, primary_key=True)
     # CASCADE: a lock protects the customer, nothing without them.
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     locked_at = Column(DateTime(timezone=True), nullable=False)
     locked_until = Column(DateTime(timezone=True), nullable=False)
     failures = Column(Integer, nullable=False)  # how many had been counted
@@ -470,7 +522,9 @@ class ConsoleSession(Base):
 
     id = Column(Integer, primary_key=True)
     token_hash = Column(String(64), nullable=False, unique=True)
-    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    agent_id = Column(
+        Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     address = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False)
     expires_at = Column(DateTime(timezone=True), nullable=False)  # the absolute lifetime

@@ -1,16 +1,15 @@
 """The reminders' side of the loan database: the facts the rules need, every decision
 recorded with its reason, opt-outs, and the conversations where customers can be reached.
 Each function takes the caller's session."""
+
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from overdue.clock import CHINA, as_china
-from overdue.identity_rules import IdentityRules
-from overdue.bank_rules import BankRules
+from loandb.identity_store import bound_openid, customer_bound_to
 from loandb.models import (
     Customer,
     CustomerConversation,
@@ -21,8 +20,10 @@ from loandb.models import (
     ScheduleRow,
     ServiceRequest,
 )
-from loandb.identity_store import bound_openid, customer_bound_to
 from loandb.service_requests import OPEN_STATUSES
+from overdue.bank_rules import BankRules
+from overdue.clock import CHINA, as_china
+from overdue.identity_rules import IdentityRules
 from overdue.reminder_rules import Contact, CustomerFacts, Decision, LoanDue
 
 # A reminder in one of these has reached the customer (or waits for them): it counts
@@ -43,25 +44,39 @@ def occasion_key(row: Reminder) -> str:
 # --- where a customer is reached ----------------------------------------------------
 
 
-def remember_conversation(session: Session, customer_id: int, conversation_id: str, channel: str,
-                          now: datetime) -> None:
+def remember_conversation(
+    session: Session, customer_id: int, conversation_id: str, channel: str, now: datetime
+) -> None:
     """The customer verified in this conversation: the latest customer to do so owns it."""
-    row = session.execute(
-        select(CustomerConversation).where(CustomerConversation.conversation_id == conversation_id)
-    ).scalars().first()
+    row = (
+        session.execute(
+            select(CustomerConversation).where(
+                CustomerConversation.conversation_id == conversation_id
+            )
+        )
+        .scalars()
+        .first()
+    )
     if row is None:
-        session.add(CustomerConversation(conversation_id=conversation_id, customer_id=customer_id,
-                                         channel=channel, verified_at=now))
+        session.add(
+            CustomerConversation(
+                conversation_id=conversation_id,
+                customer_id=customer_id,
+                channel=channel,
+                verified_at=now,
+            )
+        )
     else:
         row.customer_id, row.channel, row.verified_at = customer_id, channel, now
 
 
-def contacts(session: Session, customers: Iterable[Customer], as_of: datetime,
-             identity: IdentityRules) -> Dict[int, Contact]:
+def contacts(
+    session: Session, customers: Iterable[Customer], as_of: datetime, identity: IdentityRules
+) -> dict[int, Contact]:
     """WeChat by the bound openid first (a template message reaches them), while the binding
     is trusted (not expired, not unbound); else the web chat or REST conversation they last
     verified in."""
-    found: Dict[int, Contact] = {}
+    found: dict[int, Contact] = {}
     unbound = []
     for customer in customers:
         openid = bound_openid(customer, as_of, identity)
@@ -72,10 +87,13 @@ def contacts(session: Session, customers: Iterable[Customer], as_of: datetime,
     if unbound:
         rows = session.execute(
             select(CustomerConversation)
-            .where(CustomerConversation.customer_id.in_(unbound), CustomerConversation.channel.in_(WEB_CHANNELS))
+            .where(
+                CustomerConversation.customer_id.in_(unbound),
+                CustomerConversation.channel.in_(WEB_CHANNELS),
+            )
             .order_by(CustomerConversation.verified_at)
         ).scalars()
-        latest: Dict[int, Dict[str, CustomerConversation]] = defaultdict(dict)
+        latest: dict[int, dict[str, CustomerConversation]] = defaultdict(dict)
         for row in rows:
             latest[row.customer_id][row.channel] = row  # ordered: the last one wins
         for customer_id, by_channel in latest.items():
@@ -84,36 +102,57 @@ def contacts(session: Session, customers: Iterable[Customer], as_of: datetime,
     return found
 
 
-def customer_of_conversation(session: Session, conversation_id: str, now: datetime,
-                             identity: IdentityRules) -> Optional[int]:
+def customer_of_conversation(
+    session: Session, conversation_id: str, now: datetime, identity: IdentityRules
+) -> int | None:
     """Whose conversation this is, as far as the bank knows without asking: the openid
     while bound, a reminder sent into it, or the last identity check in it."""
     bound = customer_bound_to(session, conversation_id, now, identity)
     if bound is not None:
         return bound.id
-    reminded = session.execute(
-        select(Reminder.customer_id).where(Reminder.conversation_id == conversation_id,
-                                           Reminder.status.in_(("sent", "delivered")))
-        .order_by(Reminder.id.desc())
-    ).scalars().first()
+    reminded = (
+        session.execute(
+            select(Reminder.customer_id)
+            .where(
+                Reminder.conversation_id == conversation_id,
+                Reminder.status.in_(("sent", "delivered")),
+            )
+            .order_by(Reminder.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     if reminded is not None:
         return reminded
     return session.execute(
-        select(CustomerConversation.customer_id).where(CustomerConversation.conversation_id == conversation_id)
+        select(CustomerConversation.customer_id).where(
+            CustomerConversation.conversation_id == conversation_id
+        )
     ).scalar()
 
 
 # --- opting out ---------------------------------------------------------------------
 
 
-def set_opted_out(session: Session, customer_id: int, opted_out: bool, conversation_id: str,
-                  now: datetime) -> None:
+def set_opted_out(
+    session: Session, customer_id: int, opted_out: bool, conversation_id: str, now: datetime
+) -> None:
     preference = session.get(ReminderPreference, customer_id)
     if preference is None:
-        session.add(ReminderPreference(customer_id=customer_id, opted_out=opted_out, changed_at=now,
-                                       conversation_id=conversation_id))
+        session.add(
+            ReminderPreference(
+                customer_id=customer_id,
+                opted_out=opted_out,
+                changed_at=now,
+                conversation_id=conversation_id,
+            )
+        )
     else:
-        preference.opted_out, preference.changed_at, preference.conversation_id = opted_out, now, conversation_id
+        preference.opted_out, preference.changed_at, preference.conversation_id = (
+            opted_out,
+            now,
+            conversation_id,
+        )
 
 
 def is_opted_out(session: Session, customer_id: int) -> bool:
@@ -134,51 +173,72 @@ def loan_due(loan: LoanAccount, today: date) -> LoanDue:
     )
 
 
-def customer_facts(session: Session, today: date, policy: BankRules) -> List[CustomerFacts]:
+def customer_facts(session: Session, today: date, policy: BankRules) -> list[CustomerFacts]:
     """Facts about every customer with an instalment whose due date is a reminder day today."""
     rules = policy.reminders
     days = {today + timedelta(days=d) for d in rules.days_before_due}
     days |= {today - timedelta(days=d) for d in rules.days_overdue}
-    candidate_loans = select(ScheduleRow.loan_id).where(ScheduleRow.settled_on.is_(None),
-                                                        ScheduleRow.due_date.in_(days))
-    loans = list(session.execute(
-        select(LoanAccount).where(LoanAccount.id.in_(candidate_loans))
-        .options(selectinload(LoanAccount.schedule), selectinload(LoanAccount.customer))
-        .order_by(LoanAccount.id)
-    ).scalars())
+    candidate_loans = select(ScheduleRow.loan_id).where(
+        ScheduleRow.settled_on.is_(None), ScheduleRow.due_date.in_(days)
+    )
+    loans = list(
+        session.execute(
+            select(LoanAccount)
+            .where(LoanAccount.id.in_(candidate_loans))
+            .options(selectinload(LoanAccount.schedule), selectinload(LoanAccount.customer))
+            .order_by(LoanAccount.id)
+        ).scalars()
+    )
     if not loans:
         return []
-    by_customer: Dict[int, List[LoanAccount]] = defaultdict(list)
+    by_customer: dict[int, list[LoanAccount]] = defaultdict(list)
     for loan in loans:
         by_customer[loan.customer_id].append(loan)
     ids = list(by_customer)
     customers = {loan.customer.id: loan.customer for loan in loans}
     # Bindings that expire during the day count as expired already.
-    reach = contacts(session, customers.values(), datetime.combine(today, time.max, tzinfo=CHINA), policy.identity)
+    reach = contacts(
+        session,
+        customers.values(),
+        datetime.combine(today, time.max, tzinfo=CHINA),
+        policy.identity,
+    )
 
-    opted_out = set(session.execute(
-        select(ReminderPreference.customer_id).where(ReminderPreference.customer_id.in_(ids),
-                                                     ReminderPreference.opted_out.is_(True))
-    ).scalars())
+    opted_out = set(
+        session.execute(
+            select(ReminderPreference.customer_id).where(
+                ReminderPreference.customer_id.in_(ids), ReminderPreference.opted_out.is_(True)
+            )
+        ).scalars()
+    )
     ticket_conversations = [c.conversation_id for c in reach.values()]
     tickets = session.execute(
         select(HandoffTicket.customer_id, HandoffTicket.conversation_id).where(
             HandoffTicket.status == "open",
-            or_(HandoffTicket.customer_id.in_(ids), HandoffTicket.conversation_id.in_(ticket_conversations)))
+            or_(
+                HandoffTicket.customer_id.in_(ids),
+                HandoffTicket.conversation_id.in_(ticket_conversations),
+            ),
+        )
     ).all()
-    with_ticket: Set[int] = {t.customer_id for t in tickets if t.customer_id}
-    with_ticket |= {cid for cid, c in reach.items() if c.conversation_id in {t.conversation_id for t in tickets}}
-    promised: Dict[int, date] = {}
+    with_ticket: set[int] = {t.customer_id for t in tickets if t.customer_id}
+    with_ticket |= {
+        cid for cid, c in reach.items() if c.conversation_id in {t.conversation_id for t in tickets}
+    }
+    promised: dict[int, date] = {}
     for customer_id, target in session.execute(
         select(ServiceRequest.customer_id, ServiceRequest.target_date).where(
-            ServiceRequest.customer_id.in_(ids), ServiceRequest.kind == "promise_to_pay",
-            ServiceRequest.status.in_(OPEN_STATUSES), ServiceRequest.target_date.isnot(None))
+            ServiceRequest.customer_id.in_(ids),
+            ServiceRequest.kind == "promise_to_pay",
+            ServiceRequest.status.in_(OPEN_STATUSES),
+            ServiceRequest.target_date.isnot(None),
+        )
     ):
         promised[customer_id] = max(target, promised.get(customer_id, target))
 
-    reached: Dict[int, List[date]] = defaultdict(list)
-    done: Dict[int, Set[str]] = defaultdict(set)
-    failures: Dict[int, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    reached: dict[int, list[date]] = defaultdict(list)
+    done: dict[int, set[str]] = defaultdict(set)
+    failures: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     # Old enough to hold every occasion still current and a week of sends.
     since = _start_of(today - timedelta(days=max((*rules.days_overdue, 7)) + 1))
     for row in session.execute(
@@ -211,13 +271,19 @@ def customer_facts(session: Session, today: date, policy: BankRules) -> List[Cus
 # --- recording decisions -------------------------------------------------------------
 
 
-def _row(decision: Decision, now: datetime, status: str, reason: Optional[str] = None) -> Reminder:
+def _row(decision: Decision, now: datetime, status: str, reason: str | None = None) -> Reminder:
     occasion = decision.occasion
     contact = decision.contact
     return Reminder(
-        customer_id=decision.customer_id, loan_id=occasion.loan_id, occasion=occasion.kind,
-        due_date=occasion.due_date, days_from_due=occasion.days_from_due, decided_at=now, status=status,
-        reason=reason, channel=contact.channel if contact else None,
+        customer_id=decision.customer_id,
+        loan_id=occasion.loan_id,
+        occasion=occasion.kind,
+        due_date=occasion.due_date,
+        days_from_due=occasion.days_from_due,
+        decided_at=now,
+        status=status,
+        reason=reason,
+        channel=contact.channel if contact else None,
         conversation_id=contact.conversation_id if contact else None,
     )
 
@@ -229,10 +295,14 @@ def record_skips(session: Session, decisions: Iterable[Decision], now: datetime)
     if not skipped:
         return 0
     customers = {d.customer_id for d in skipped}
-    seen: Set[Tuple[str, str]] = {
-        (occasion_key(row), row.reason) for row in session.execute(
-            select(Reminder).where(Reminder.customer_id.in_(customers), Reminder.status == "skipped",
-                                   Reminder.due_date.in_({d.occasion.due_date for d in skipped}))
+    seen: set[tuple[str, str]] = {
+        (occasion_key(row), row.reason)
+        for row in session.execute(
+            select(Reminder).where(
+                Reminder.customer_id.in_(customers),
+                Reminder.status == "skipped",
+                Reminder.due_date.in_({d.occasion.due_date for d in skipped}),
+            )
         ).scalars()
     }
     added = 0
@@ -254,8 +324,13 @@ def claim(session: Session, decision: Decision, now: datetime) -> int:
     return row.id
 
 
-def finish(session: Session, reminder_id: int, status: str, reason: Optional[str] = None,
-           now: Optional[datetime] = None) -> None:
+def finish(
+    session: Session,
+    reminder_id: int,
+    status: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> None:
     """A claimed reminder's outcome. Failed or skipped at the last moment, it gives the
     occasion back so a later run can try again."""
     row = session.get(Reminder, reminder_id)
@@ -269,8 +344,11 @@ def finish(session: Session, reminder_id: int, status: str, reason: Optional[str
 def supersede_waiting(session: Session, conversation_id: str, keep_id: int, now: datetime) -> None:
     """A newer web reminder replaces the ones still waiting in the same chat."""
     for row in session.execute(
-        select(Reminder).where(Reminder.conversation_id == conversation_id, Reminder.status == "waiting",
-                               Reminder.id != keep_id)
+        select(Reminder).where(
+            Reminder.conversation_id == conversation_id,
+            Reminder.status == "waiting",
+            Reminder.id != keep_id,
+        )
     ).scalars():
         finish(session, row.id, "expired", "superseded", now)
 
@@ -278,22 +356,32 @@ def supersede_waiting(session: Session, conversation_id: str, keep_id: int, now:
 def expire_waiting(session: Session, today: date, policy: BankRules) -> int:
     """Web reminders the customer did not open in time are withdrawn."""
     oldest = _start_of(today - timedelta(days=policy.reminders.web_waiting_days - 1))
-    rows = list(session.execute(
-        select(Reminder).where(Reminder.status == "waiting", Reminder.decided_at < oldest)
-    ).scalars())
+    rows = list(
+        session.execute(
+            select(Reminder).where(Reminder.status == "waiting", Reminder.decided_at < oldest)
+        ).scalars()
+    )
     for row in rows:
         row.status, row.reason = "expired", "not_opened"
     return len(rows)
 
 
-def waiting_for(session: Session, conversation_id: str) -> List[Reminder]:
-    return list(session.execute(
-        select(Reminder).where(Reminder.conversation_id == conversation_id, Reminder.status == "waiting")
-        .order_by(Reminder.id)
-    ).scalars())
+def waiting_for(session: Session, conversation_id: str) -> list[Reminder]:
+    return list(
+        session.execute(
+            select(Reminder)
+            .where(Reminder.conversation_id == conversation_id, Reminder.status == "waiting")
+            .order_by(Reminder.id)
+        ).scalars()
+    )
 
 
-def recent_reminders(session: Session, customer_id: int, limit: int = 20) -> List[Reminder]:
-    return list(session.execute(
-        select(Reminder).where(Reminder.customer_id == customer_id).order_by(Reminder.id.desc()).limit(limit)
-    ).scalars())
+def recent_reminders(session: Session, customer_id: int, limit: int = 20) -> list[Reminder]:
+    return list(
+        session.execute(
+            select(Reminder)
+            .where(Reminder.customer_id == customer_id)
+            .order_by(Reminder.id.desc())
+            .limit(limit)
+        ).scalars()
+    )

@@ -10,6 +10,7 @@ measures both at 100,000 tickets).
 The index objects are not SQLAlchemy models; their names start with ``ticket_search`` and
 ``include_object`` keeps autogenerate and the schema comparison away from them.
 """
+
 from typing import Any
 
 from sqlalchemy import literal_column, select, text
@@ -39,13 +40,19 @@ def tickets_saying(session: Session, phrase: str) -> Select:
     column = TicketTranscript.search_text
     if session.get_bind().dialect.name == "sqlite" and len(phrase) >= 3:
         quoted = '"' + phrase.replace('"', '""') + '"'  # one FTS5 phrase: the characters as typed
-        return select(literal_column("rowid")).select_from(text("ticket_search")).where(
-            text("ticket_search MATCH :phrase").bindparams(phrase=quoted))
+        return (
+            select(literal_column("rowid"))
+            .select_from(text("ticket_search"))
+            .where(text("ticket_search MATCH :phrase").bindparams(phrase=quoted))
+        )
     # PostgreSQL: ILIKE uses the trigram index when the phrase has a trigram. SQLite, short
     # phrases: LIKE is case-insensitive for Latin letters, like the trigram tokenizer.
     # (ILIKE only when the phrase has letters with a case: it is several times slower to scan.)
     pattern = _like_pattern(phrase)
     caseless = phrase.lower() == phrase.upper()
-    condition = column.like(pattern, escape="\\") if caseless or session.get_bind().dialect.name == "sqlite" \
+    condition = (
+        column.like(pattern, escape="\\")
+        if caseless or session.get_bind().dialect.name == "sqlite"
         else column.ilike(pattern, escape="\\")
+    )
     return select(TicketTranscript.ticket_id).where(condition)

@@ -1,22 +1,23 @@
 """Creates the schema and the demo customers, dated relative to today (China time).
 
-    python -m loandb.seed                 # schema + demo customers (rebuilt if present)
-    python -m loandb.seed --if-missing    # only when the database has no customers yet
-    python -m loandb.seed --reset         # rebuild the demo customers as of today
-    python -m loandb.seed --random 1000   # add random customers for load tests
+python -m loandb.seed                 # schema + demo customers (rebuilt if present)
+python -m loandb.seed --if-missing    # only when the database has no customers yet
+python -m loandb.seed --reset         # rebuild the demo customers as of today
+python -m loandb.seed --random 1000   # add random customers for load tests
 """
+
 import argparse
 import logging
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Optional, Set
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from overdue.passwords import hash_password, new_password
-from overdue.clock import CHINA, add_months, today_in_china
+from loandb import tracker_events
+from loandb.erasure import failure_subjects
+from loandb.migrate import upgrade
 from loandb.models import (
     LOAN_KINDS,
     Agent,
@@ -32,16 +33,15 @@ from loandb.models import (
     ScheduleRow,
     ServiceRequest,
 )
-from loandb import tracker_events
-from loandb.erasure import failure_subjects
-from loandb.migrate import upgrade
 from loandb.session import session_scope
+from overdue.clock import CHINA, add_months, today_in_china
+from overdue.passwords import hash_password, new_password
 from settings import current
 
 logger = logging.getLogger(__name__)
 
 
-def _paid_row(due: date, principal: str, interest: str = "0", minimum: Optional[str] = None):
+def _paid_row(due: date, principal: str, interest: str = "0", minimum: str | None = None):
     return ScheduleRow(
         due_date=due,
         principal=Decimal(principal),
@@ -82,7 +82,9 @@ def demo_customers(today: date) -> list:
                 minimum_due=Decimal("1200.00"),
             ),
         ],
-        credit_report=CreditReportStatus(status="reported", reported_on=zhang_due + timedelta(days=4)),
+        credit_report=CreditReportStatus(
+            status="reported", reported_on=zhang_due + timedelta(days=4)
+        ),
     )
     zhang = Customer(
         name="张伟",
@@ -146,7 +148,9 @@ def demo_customers(today: date) -> list:
         opened_on=add_months(wang_due, -6),
         schedule=[_paid_row(add_months(wang_due, -n), "8000.00", "500.00") for n in (2, 1)]
         + [
-            ScheduleRow(due_date=wang_due, principal=Decimal("8000.00"), interest=Decimal("500.00")),
+            ScheduleRow(
+                due_date=wang_due, principal=Decimal("8000.00"), interest=Decimal("500.00")
+            ),
             ScheduleRow(
                 due_date=add_months(wang_due, 1),
                 principal=Decimal("8000.00"),
@@ -191,8 +195,13 @@ def random_customer(rng: random.Random, fake, today: date) -> Customer:
         loans.append(
             LoanAccount(
                 kind=kind,
-                product_name={"credit_card": "信用卡", "consumer": "邮享贷", "mortgage": "个人住房贷款",
-                              "car": "个人汽车贷款", "business": "经营贷"}[kind],
+                product_name={
+                    "credit_card": "信用卡",
+                    "consumer": "邮享贷",
+                    "mortgage": "个人住房贷款",
+                    "car": "个人汽车贷款",
+                    "business": "经营贷",
+                }[kind],
                 account_tail=f"{rng.randrange(10000):04d}",
                 annual_rate=None if is_card else Decimal(rng.choice(("0.0385", "0.0435", "0.049"))),
                 repayment_account_tail=f"{rng.randrange(10000):04d}",
@@ -205,7 +214,9 @@ def random_customer(rng: random.Random, fake, today: date) -> Customer:
                         minimum_due=(principal / 10).quantize(Decimal("0.01")) if is_card else None,
                     )
                 ],
-                credit_report=CreditReportStatus(status="reported" if overdue_days > 3 else "clean"),
+                credit_report=CreditReportStatus(
+                    status="reported" if overdue_days > 3 else "clean"
+                ),
             )
         )
     return Customer(
@@ -218,19 +229,22 @@ def random_customer(rng: random.Random, fake, today: date) -> Customer:
     )
 
 
-def create_schema(url: Optional[str] = None) -> None:
+def create_schema(url: str | None = None) -> None:
     """The schema, through the migrations, so every database has the same history."""
     upgrade(url)
 
 
-def demo_conversation_ids(session: Session) -> Set[str]:
+def demo_conversation_ids(session: Session) -> set[str]:
     """Every conversation the demo customers were seen in: where they verified, were reminded,
     asked for something or were handed over, and their WeChat openids (WeChat's conversation ids)."""
     demo_ids = select(Customer.id).where(Customer.is_demo)
-    found: Set[str] = set()
+    found: set[str] = set()
     for model in (CustomerConversation, Reminder, ServiceRequest, HandoffTicket):
-        found.update(session.execute(
-            select(model.conversation_id).where(model.customer_id.in_(demo_ids))).scalars())
+        found.update(
+            session.execute(
+                select(model.conversation_id).where(model.customer_id.in_(demo_ids))
+            ).scalars()
+        )
     found.update(session.execute(select(Customer.wechat_openid).where(Customer.is_demo)).scalars())
     found.discard(None)
     return found
@@ -239,11 +253,15 @@ def demo_conversation_ids(session: Session) -> Set[str]:
 def _conversation_keyed_tables() -> list:
     """Tables with rows about a conversation rather than (only) a customer: lockouts, codes,
     failures, links. Found by their column, so tables added later are swept too."""
-    return [(table, table.c[name]) for table in reversed(Base.metadata.sorted_tables)
-            for name in ("conversation_id", "sender_id") if name in table.c]
+    return [
+        (table, table.c[name])
+        for table in reversed(Base.metadata.sorted_tables)
+        for name in ("conversation_id", "sender_id")
+        if name in table.c
+    ]
 
 
-def reset_demo_customers(session: Session, today: date) -> Set[str]:
+def reset_demo_customers(session: Session, today: date) -> set[str]:
     """Replaces the demo customers (and only them) with fresh ones dated from today.
 
     Everything tied to the old ones goes: their loans with their history, requests,
@@ -254,27 +272,41 @@ def reset_demo_customers(session: Session, today: date) -> Set[str]:
     conversations = demo_conversation_ids(session)
     demo_ids = select(Customer.id).where(Customer.is_demo)
     options = {"synchronize_session": False}
-    session.execute(delete(HandoffTicket).where(
-        or_(HandoffTicket.customer_id.in_(demo_ids), HandoffTicket.conversation_id.in_(conversations))),
-        execution_options=options)
+    session.execute(
+        delete(HandoffTicket).where(
+            or_(
+                HandoffTicket.customer_id.in_(demo_ids),
+                HandoffTicket.conversation_id.in_(conversations),
+            )
+        ),
+        execution_options=options,
+    )
     for table, column in _conversation_keyed_tables():
         if conversations:
-            session.execute(delete(table).where(column.in_(conversations)), execution_options=options)
+            session.execute(
+                delete(table).where(column.in_(conversations)), execution_options=options
+            )
     failures = Base.metadata.tables.get("identity_failures")
     if failures is not None:  # counted per customer id: a new demo customer may get an old id
         old_ids = list(session.execute(demo_ids).scalars())
-        session.execute(delete(failures).where(failures.c.subject.in_(failure_subjects(old_ids, conversations))),
-                        execution_options=options)
+        session.execute(
+            delete(failures).where(
+                failures.c.subject.in_(failure_subjects(old_ids, conversations))
+            ),
+            execution_options=options,
+        )
     # Loan contracts are RESTRICTed: only the demo's are deleted, explicitly (their
     # schedule, payments, deferrals, reminders and requests cascade).
-    session.execute(delete(LoanAccount).where(LoanAccount.customer_id.in_(demo_ids)), execution_options=options)
+    session.execute(
+        delete(LoanAccount).where(LoanAccount.customer_id.in_(demo_ids)), execution_options=options
+    )
     session.execute(delete(Customer).where(Customer.is_demo), execution_options=options)
     session.expunge_all()
     session.add_all(demo_customers(today))
     return conversations
 
 
-def forget_conversations(conversation_ids: Set[str], tracker_url: Optional[str] = None) -> int:
+def forget_conversations(conversation_ids: set[str], tracker_url: str | None = None) -> int:
     """The demo's old conversations leave the tracker store too: a reset customer starts afresh."""
     return tracker_events.delete_conversations(conversation_ids, url=tracker_url)
 
@@ -301,8 +333,13 @@ DEMO_AGENT = "agent01"
 DEMO_SUPERVISOR = "supervisor01"  # may take over another agent's ticket
 
 
-def ensure_demo_agent(session: Session, reset_password: bool = False, username: str = DEMO_AGENT,
-                      display_name: str = "坐席小邮", role: str = "agent") -> Optional[str]:
+def ensure_demo_agent(
+    session: Session,
+    reset_password: bool = False,
+    username: str = DEMO_AGENT,
+    display_name: str = "坐席小邮",
+    role: str = "agent",
+) -> str | None:
     """Creates the demo agent (password from CONSOLE_DEMO_PASSWORD, else a new random one).
 
     Returns the password when it was set now, so it can be printed once; never stored in clear.
@@ -323,33 +360,47 @@ def customer_count(session: Session) -> int:
     return session.execute(select(func.count(Customer.id))).scalar_one()
 
 
-def main(argv: Optional[list] = None) -> None:
+def main(argv: list | None = None) -> None:
     parser = argparse.ArgumentParser(description="Create and seed the loan database.")
     parser.add_argument("--if-missing", action="store_true", help="only seed an empty database")
-    parser.add_argument("--reset", action="store_true", help="rebuild the demo customers as of today")
+    parser.add_argument(
+        "--reset", action="store_true", help="rebuild the demo customers as of today"
+    )
     parser.add_argument("--random", type=int, default=0, metavar="N", help="add N random customers")
-    parser.add_argument("--agent-password", action="store_true",
-                        help="give the demo console agent a new password and print it")
+    parser.add_argument(
+        "--agent-password",
+        action="store_true",
+        help="give the demo console agent a new password and print it",
+    )
     args = parser.parse_args(argv)
 
     today = today_in_china()
     create_schema()
-    old_conversations: Set[str] = set()
+    old_conversations: set[str] = set()
     with session_scope() as session:
         password = ensure_demo_agent(session, reset_password=args.agent_password)
-        supervisor_password = ensure_demo_agent(session, reset_password=args.agent_password,
-                                                username=DEMO_SUPERVISOR, display_name="值班主管", role="supervisor")
+        supervisor_password = ensure_demo_agent(
+            session,
+            reset_password=args.agent_password,
+            username=DEMO_SUPERVISOR,
+            display_name="值班主管",
+            role="supervisor",
+        )
         if args.if_missing and customer_count(session) > 0:
             print("==> loan database already seeded")
         else:
             old_conversations = reset_demo_customers(session, today)
             if args.random:
                 add_random_customers(session, args.random, today)
-            print(f"==> loan database seeded: 3 demo customers as of {today}" +
-                  (f", {args.random} random customers" if args.random else ""))
+            print(
+                f"==> loan database seeded: 3 demo customers as of {today}"
+                + (f", {args.random} random customers" if args.random else "")
+            )
     if old_conversations:
         events = forget_conversations(old_conversations)
-        print(f"==> {len(old_conversations)} old demo conversations removed from the tracker store ({events} events)")
+        print(
+            f"==> {len(old_conversations)} old demo conversations removed from the tracker store ({events} events)"
+        )
     if password:
         print(f"==> agent console login: {DEMO_AGENT} / {password}  (http://localhost:8080/agent/)")
     if supervisor_password:

@@ -1,6 +1,6 @@
 """Requests customers make in conversation, each with a reference number they are given."""
+
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,7 +10,9 @@ from loandb.models import ServiceRequest
 OPEN_STATUSES = ("pending_review", "active")
 
 
-def open_request(session: Session, customer_id: int, kind: str, loan_id: Optional[int]) -> Optional[ServiceRequest]:
+def open_request(
+    session: Session, customer_id: int, kind: str, loan_id: int | None
+) -> ServiceRequest | None:
     """The customer's request of this kind still open for this loan, if any."""
     statement = (
         select(ServiceRequest)

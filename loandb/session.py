@@ -1,8 +1,9 @@
 """One engine per database URL and one session scope; nothing connects at import time."""
+
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -10,12 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from settings import current
 
+
 def database_url() -> str:
     return current().loan_db_url
 
 
 @lru_cache(maxsize=8)
-def get_engine(url: Optional[str] = None) -> Engine:
+def get_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -42,7 +44,7 @@ def _session_factory(url: str) -> sessionmaker:
 
 
 @contextmanager
-def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session per unit of work: committed on success, rolled back on error, always closed."""
     session = _session_factory(url or database_url())()
     try:

@@ -1,7 +1,8 @@
 """The bank's figures for loans read from the database: the records are loaded here, the
 arithmetic is the core's (``overdue.account_snapshot``, ``overdue.reminder_figures``)."""
+
+from collections.abc import Sequence
 from datetime import date
-from typing import List, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -17,15 +18,18 @@ def customer_snapshot(
     customer_id: int,
     today: date,
     policy: BankRules,
-    kinds: Optional[Sequence[str]] = None,
-) -> List[LoanSnapshot]:
+    kinds: Sequence[str] | None = None,
+) -> list[LoanSnapshot]:
     """Every loan of the customer (optionally only some kinds), oldest account first."""
-    return [snapshot_loan(loan, today, policy) for loan in loans_of_customer(session, customer_id, kinds)]
+    return [
+        snapshot_loan(loan, today, policy)
+        for loan in loans_of_customer(session, customer_id, kinds)
+    ]
 
 
 def reminder_figures(
     session: Session, loan_id: int, due_date: date, today: date, policy: BankRules
-) -> Optional[ReminderFigures]:
+) -> ReminderFigures | None:
     """What a reminder about this loan's instalment due on ``due_date`` says; None when it is
     paid by now or the loan is gone."""
     loan = session.get(LoanAccount, loan_id)

@@ -1,8 +1,9 @@
 """Transcripts kept with resolved tickets (``ticket_transcripts``): stored once the ticket is
 resolved, read back by the history, the ticket page and the PDF export."""
+
 import json
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -14,11 +15,15 @@ SEARCHED_SENDERS = ("customer", "agent")
 MAX_MESSAGES = 2000
 
 
-def search_words(messages: List[Dict[str, Any]]) -> str:
-    return "\n".join(m["text"] for m in messages if m.get("sender") in SEARCHED_SENDERS and m.get("text"))
+def search_words(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        m["text"] for m in messages if m.get("sender") in SEARCHED_SENDERS and m.get("text")
+    )
 
 
-def keep_transcript(session: Session, ticket_id: int, messages: List[Dict[str, Any]], now: datetime) -> None:
+def keep_transcript(
+    session: Session, ticket_id: int, messages: list[dict[str, Any]], now: datetime
+) -> None:
     """Stores (or replaces) the ticket's transcript: its messages as the console shows them."""
     messages = messages[-MAX_MESSAGES:]
     row = session.get(TicketTranscript, ticket_id) or TicketTranscript(ticket_id=ticket_id)
@@ -29,6 +34,6 @@ def keep_transcript(session: Session, ticket_id: int, messages: List[Dict[str, A
     session.add(row)
 
 
-def kept_messages(session: Session, ticket_id: int) -> Optional[List[Dict[str, Any]]]:
+def kept_messages(session: Session, ticket_id: int) -> list[dict[str, Any]] | None:
     row = session.get(TicketTranscript, ticket_id)
     return None if row is None else json.loads(row.messages)

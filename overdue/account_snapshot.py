@@ -4,14 +4,15 @@ The bank's arithmetic over a loan record (its schedule, deferrals and credit rep
 the database layer loads them: ``loandb.snapshots`` fetches them); knows nothing of Rasa
 or the database, so the actions, the reminders and the console read the same figures.
 """
+
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Optional, Tuple
+from typing import Any
 
 from overdue import bank_rules as rules
-from overdue.money import to_cents
 from overdue.bank_rules import BankRules
+from overdue.money import to_cents
 
 
 @dataclass(frozen=True)
@@ -21,21 +22,21 @@ class LoanSnapshot:
     product_name: str
     account_tail: str
     repayment_account_tail: str
-    annual_rate: Optional[Decimal]
+    annual_rate: Decimal | None
     overdue_amount: Decimal  # unpaid principal + interest (card: unpaid statement balance)
     overdue_principal: Decimal
     overdue_interest: Decimal
-    minimum_due: Optional[Decimal]  # cards: unpaid minimum payment
-    earliest_due_date: Optional[date]
+    minimum_due: Decimal | None  # cards: unpaid minimum payment
+    earliest_due_date: date | None
     days_overdue: int
-    grace_period_end: Optional[date]
+    grace_period_end: date | None
     penalty_interest: Decimal  # loans: penalty interest; cards: daily interest
     late_fee: Decimal  # cards only
     reported: bool  # on the credit report now, or will be at the next report
     report_status: str
     in_legal_collection: bool = False
-    last_deferral_granted_on: Optional[date] = None
-    late_payments: Tuple[date, ...] = ()  # due dates of earlier instalments paid late
+    last_deferral_granted_on: date | None = None
+    late_payments: tuple[date, ...] = ()  # due dates of earlier instalments paid late
 
     @property
     def is_overdue(self) -> bool:
@@ -68,7 +69,9 @@ def snapshot_loan(loan: Any, today: date, policy: BankRules) -> LoanSnapshot:
             paid = row.principal_paid + row.interest_paid
             unpaid_minimum = max((row.minimum_due or Decimal("0")) - paid, Decimal("0"))
             minimum_due = (minimum_due or Decimal("0")) + unpaid_minimum
-            charges = rules.card_charges(row.amount_unpaid, unpaid_minimum, row.due_date, today, policy)
+            charges = rules.card_charges(
+                row.amount_unpaid, unpaid_minimum, row.due_date, today, policy
+            )
             penalty += charges.interest
             late_fee += charges.late_fee
     else:
@@ -107,4 +110,3 @@ def snapshot_loan(loan: Any, today: date, policy: BankRules) -> LoanSnapshot:
         last_deferral_granted_on=max(granted, default=None),
         late_payments=late,
     )
-

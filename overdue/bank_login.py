@@ -8,12 +8,13 @@ session with ``metadata["bank_login_customer_id"]``; an expired, forged or alter
 refused and the customer is offered the usual digits. The bank's login server mints these
 tokens; here only the demo page asks the console for one (console/bank_login_demo.py).
 """
+
 import logging
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 import jwt
+
 from settings import current
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,9 @@ logger = logging.getLogger(__name__)
 SECRET_VARIABLE = "BANK_LOGIN_TOKEN_SECRET"
 ALGORITHM = "HS256"
 AUDIENCE = "overdue-assistant-webchat"
-LIFETIME_SECONDS = 10 * 60  # the page is served with a fresh one; a reconnect within the session keeps it
+LIFETIME_SECONDS = (
+    10 * 60
+)  # the page is served with a fresh one; a reconnect within the session keeps it
 MAX_TOKEN_CHARS = 1000
 
 
@@ -31,21 +34,28 @@ class BankLogin:
     expired: bool  # correctly signed, but past its expiry
 
 
-def _secret(secret: Optional[str]) -> str:
+def _secret(secret: str | None) -> str:
     return secret if secret is not None else current().bank_login_token_secret
 
 
-def mint_token(customer_id: int, secret: Optional[str] = None, lifetime_s: int = LIFETIME_SECONDS,
-               now: Optional[float] = None) -> str:
+def mint_token(
+    customer_id: int,
+    secret: str | None = None,
+    lifetime_s: int = LIFETIME_SECONDS,
+    now: float | None = None,
+) -> str:
     key = _secret(secret)
     if not key:
         raise RuntimeError(f"{SECRET_VARIABLE} is not set")
     issued = int(now if now is not None else time.time())
-    return jwt.encode({"sub": str(customer_id), "aud": AUDIENCE, "iat": issued, "exp": issued + lifetime_s},
-                      key, algorithm=ALGORITHM)
+    return jwt.encode(
+        {"sub": str(customer_id), "aud": AUDIENCE, "iat": issued, "exp": issued + lifetime_s},
+        key,
+        algorithm=ALGORITHM,
+    )
 
 
-def read_token(token: object, secret: Optional[str] = None) -> Optional[BankLogin]:
+def read_token(token: object, secret: str | None = None) -> BankLogin | None:
     """The customer a token vouches for; None when it is forged, altered or malformed (or no
     secret is configured). An expired but genuine token comes back with ``expired=True``."""
     key = _secret(secret)
@@ -56,8 +66,13 @@ def read_token(token: object, secret: Optional[str] = None) -> Optional[BankLogi
         claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE, options=options)
         expired = False
     except jwt.ExpiredSignatureError:
-        claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                            options={**options, "verify_exp": False})
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            options={**options, "verify_exp": False},
+        )
         expired = True
     except jwt.PyJWTError:
         return None

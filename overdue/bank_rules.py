@@ -3,12 +3,13 @@
 Knows nothing of Rasa or the database: figures come in, Decimal figures go out, all
 rates from the policy file (``policy.yml``, or the path in ``LOAN_POLICY_PATH``).
 """
+
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import yaml
 
@@ -23,8 +24,8 @@ DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy.yml"
 class ReminderRules:
     """When the bank writes first, and the fair-collection limits on it (``reminders``)."""
 
-    days_before_due: Tuple[int, ...]
-    days_overdue: Tuple[int, ...]
+    days_before_due: tuple[int, ...]
+    days_overdue: tuple[int, ...]
     quiet_start: time
     quiet_end: time
     max_per_day: int
@@ -32,8 +33,8 @@ class ReminderRules:
     busy_minutes: int
     send_attempts: int
     web_waiting_days: int
-    opt_out_words: Tuple[str, ...]
-    opt_in_words: Tuple[str, ...]
+    opt_out_words: tuple[str, ...]
+    opt_in_words: tuple[str, ...]
     run_every_minutes: int
 
     @classmethod
@@ -65,12 +66,12 @@ class BankRules:
     record_retention_years: int
     identity_max_attempts: int
     identity: IdentityRules
-    repayment_channels: Tuple[str, ...]
+    repayment_channels: tuple[str, ...]
     deferral_max_days_overdue: int
     deferral_cooldown_months: int
     deferral_min_months: int
     deferral_max_months: int
-    card_installment_terms: Tuple[int, ...]
+    card_installment_terms: tuple[int, ...]
     card_installment_monthly_fee_rate: Decimal
     negotiation_review_working_days: int
     promise_max_days_ahead: int
@@ -103,7 +104,9 @@ class BankRules:
             deferral_min_months=int(raw["deferral"]["min_months"]),
             deferral_max_months=int(raw["deferral"]["max_months"]),
             card_installment_terms=tuple(int(t) for t in raw["installment"]["card_terms"]),
-            card_installment_monthly_fee_rate=Decimal(str(raw["installment"]["card_monthly_fee_rate"])),
+            card_installment_monthly_fee_rate=Decimal(
+                str(raw["installment"]["card_monthly_fee_rate"])
+            ),
             negotiation_review_working_days=int(raw["installment"]["review_working_days"]),
             promise_max_days_ahead=int(raw["promise_to_pay"]["max_days_ahead"]),
             waiver_max_days_overdue=int(raw["penalty_waiver"]["max_days_overdue"]),
@@ -125,7 +128,7 @@ def _load(path: str) -> BankRules:
         return BankRules.from_dict(yaml.safe_load(handle))
 
 
-def load_bank_rules(path: Optional[str] = None) -> BankRules:
+def load_bank_rules(path: str | None = None) -> BankRules:
     """The policy in force; read once per path."""
     return _load(path or str(current().loan_policy_path))
 
@@ -187,7 +190,9 @@ def card_charges(
         return CardCharges(to_cents(0), to_cents(0))
     days = days_overdue(due_date, today)
     interest = to_cents(unpaid_balance * policy.card_daily_interest_rate * days)
-    late_fee = to_cents(unpaid_minimum * policy.card_late_fee_rate) if unpaid_minimum > 0 else to_cents(0)
+    late_fee = (
+        to_cents(unpaid_minimum * policy.card_late_fee_rate) if unpaid_minimum > 0 else to_cents(0)
+    )
     return CardCharges(interest, late_fee)
 
 
@@ -216,7 +221,7 @@ def within_quiet_hours(moment_time: time, rules: ReminderRules) -> bool:
     return moment_time >= rules.quiet_start or moment_time < rules.quiet_end  # across midnight
 
 
-def policy_values(policy: BankRules) -> Dict[str, Any]:
+def policy_values(policy: BankRules) -> dict[str, Any]:
     """The policy's figures as the responses print them."""
     return {
         "grace_days": policy.grace_period_days,

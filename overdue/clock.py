@@ -1,8 +1,9 @@
 """The bank's calendar is China time, whatever the server's time zone."""
+
 import calendar
 from datetime import date, datetime
-from typing import Optional
 from zoneinfo import ZoneInfo
+
 from settings import current
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -22,7 +23,7 @@ def today_in_china() -> date:
     return date.fromisoformat(pinned) if pinned else now_in_china().date()
 
 
-def add_months(day: date, months: int, day_of_month: Optional[int] = None) -> date:
+def add_months(day: date, months: int, day_of_month: int | None = None) -> date:
     """The same day (or ``day_of_month``) ``months`` later, earlier when negative.
 
     A day the month lacks becomes its last day: 31 January + 1 month is 28 February.
@@ -32,7 +33,7 @@ def add_months(day: date, months: int, day_of_month: Optional[int] = None) -> da
     return date(year, month + 1, min(wanted, calendar.monthrange(year, month + 1)[1]))
 
 
-def format_day(day: Optional[date]) -> str:
+def format_day(day: date | None) -> str:
     """2026-11-30 -> '2026年11月30日', as customers read dates."""
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 

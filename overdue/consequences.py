@@ -6,19 +6,21 @@ credit report, the months and amount of 恶意透支, legal collection).
 Pure: the account comes in as figures (``LoanSnapshot`` or anything with its fields), facts
 with their sources go out. Knows nothing of Rasa or the database.
 """
+
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 import yaml
 
+from overdue.bank_rules import BankRules
 from overdue.clock import add_months, format_day
 from overdue.money import format_yuan, to_cents
-from overdue.bank_rules import BankRules
 from settings import current
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "consequences.yml"
@@ -30,7 +32,7 @@ LOAN = "loan"
 class Fact:
     text: str
     source: str
-    applies_to: Optional[str] = None  # credit_card, loan, or every account
+    applies_to: str | None = None  # credit_card, loan, or every account
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Fact":
@@ -40,9 +42,9 @@ class Fact:
 @dataclass(frozen=True)
 class Topic:
     name: str
-    words: Tuple[str, ...]
-    general: Tuple[Fact, ...]
-    personal: Dict[str, Fact]
+    words: tuple[str, ...]
+    general: tuple[Fact, ...]
+    personal: dict[str, Fact]
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,8 @@ class Knowledge:
     line_months: int
     line_amount: Decimal
     stages_source: str
-    topics: Dict[str, Topic]
-    general_topics: Tuple[str, ...]
+    topics: dict[str, Topic]
+    general_topics: tuple[str, ...]
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Knowledge":
@@ -60,7 +62,9 @@ class Knowledge:
                 name=name,
                 words=tuple(str(w) for w in body.get("words") or ()),
                 general=tuple(Fact.from_dict(f) for f in body.get("general") or ()),
-                personal={stage: Fact.from_dict(f) for stage, f in (body.get("personal") or {}).items()},
+                personal={
+                    stage: Fact.from_dict(f) for stage, f in (body.get("personal") or {}).items()
+                },
             )
             for name, body in raw["topics"].items()
         }
@@ -73,9 +77,13 @@ class Knowledge:
             general_topics=tuple(raw["general_topics"]),
         )
 
-    def facts(self) -> List[Fact]:
+    def facts(self) -> list[Fact]:
         """Every fact in the file, for checking that each has a source."""
-        return [fact for topic in self.topics.values() for fact in (*topic.general, *topic.personal.values())]
+        return [
+            fact
+            for topic in self.topics.values()
+            for fact in (*topic.general, *topic.personal.values())
+        ]
 
 
 @lru_cache(maxsize=4)
@@ -84,30 +92,42 @@ def _load(path: str) -> Knowledge:
         return Knowledge.from_dict(yaml.safe_load(handle))
 
 
-def load_knowledge(path: Optional[str] = None) -> Knowledge:
+def load_knowledge(path: str | None = None) -> Knowledge:
     """The knowledge file in force; read once per path."""
     return _load(path or str(current().loan_consequences_path))
 
 
-def topics_asked(text: str, knowledge: Knowledge) -> List[str]:
+def topics_asked(text: str, knowledge: Knowledge) -> list[str]:
     """The topics a question names (in the file's order); the general ones when it names none."""
     lowered = (text or "").lower()
-    named = [name for name, topic in knowledge.topics.items() if any(w.lower() in lowered for w in topic.words)]
+    named = [
+        name
+        for name, topic in knowledge.topics.items()
+        if any(w.lower() in lowered for w in topic.words)
+    ]
     return named or list(knowledge.general_topics)
 
 
 # Collection that breaks the rules, described as happening (not asked about as a possibility).
-_HAPPENED = re.compile(r"已经|天天|每天|一直|老是|总是|昨天|前天|今天|刚才|刚刚|昨晚|前几天|这几天|又|还(打|发|骂|上门)|打了|打过|发了|来了|找了|说要")
-_THIRD_PARTY = re.compile(r"家人|家里人|父母|爸妈|爸|妈|老婆|老公|妻子|丈夫|孩子|亲戚|朋友|同事|领导|单位|公司|通讯录|联系人|邻居|村委会")
+_HAPPENED = re.compile(
+    r"已经|天天|每天|一直|老是|总是|昨天|前天|今天|刚才|刚刚|昨晚|前几天|这几天|又|还(打|发|骂|上门)|打了|打过|发了|来了|找了|说要"
+)
+_THIRD_PARTY = re.compile(
+    r"家人|家里人|父母|爸妈|爸|妈|老婆|老公|妻子|丈夫|孩子|亲戚|朋友|同事|领导|单位|公司|通讯录|联系人|邻居|村委会"
+)
 _CONTACTED = re.compile(r"打电话|打给|打到|打我|联系|发短信|发信息|找|上门|骚扰|告诉")
-_ABUSE = re.compile(r"威胁|恐吓|辱骂|骂我|骂人|骂他|骂她|爆通讯录|爆我通讯录|暴力催收|P图|p图|堵门|泼油漆|半夜|深夜|凌晨|晚上(十|11|12|十一|十二)点")
+_ABUSE = re.compile(
+    r"威胁|恐吓|辱骂|骂我|骂人|骂他|骂她|爆通讯录|爆我通讯录|暴力催收|P图|p图|堵门|泼油漆|半夜|深夜|凌晨|晚上(十|11|12|十一|十二)点"
+)
 
 
 def describes_misconduct(text: str) -> bool:
     """The customer tells of collection that breaks the rules: threats, abuse, calls to people
     who owe nothing, visits at night. That is a complaint, for a person, with priority."""
     text = text or ""
-    if _ABUSE.search(text) and (_HAPPENED.search(text) or not re.search(r"会不会|会吗|吗[？?]*$|是不是", text)):
+    if _ABUSE.search(text) and (
+        _HAPPENED.search(text) or not re.search(r"会不会|会吗|吗[？?]*$|是不是", text)
+    ):
         return True
     return bool(_HAPPENED.search(text) and _THIRD_PARTY.search(text) and _CONTACTED.search(text))
 
@@ -123,23 +143,31 @@ def _is_card(loan: Any) -> bool:
     return loan.kind == CARD
 
 
-def stage(topic: str, loan: Any, today: date, policy: BankRules, knowledge: Knowledge) -> Optional[str]:
+def stage(
+    topic: str, loan: Any, today: date, policy: BankRules, knowledge: Knowledge
+) -> str | None:
     """Where this overdue account stands for the topic: the key of a personal fact, if any."""
     if topic in ("lawsuit", "travel_limits"):
         return "in_legal_collection" if loan.in_legal_collection else "not_in_legal_collection"
     if topic == "criminal":
         if not _is_card(loan):
             return "loan_civil"
-        past_months = (loan.earliest_due_date is not None
-                       and add_months(loan.earliest_due_date, knowledge.line_months) < today)
-        return "card_past_months" if past_months or loan.overdue_amount >= knowledge.line_amount else "card_below_lines"
+        past_months = (
+            loan.earliest_due_date is not None
+            and add_months(loan.earliest_due_date, knowledge.line_months) < today
+        )
+        return (
+            "card_past_months"
+            if past_months or loan.overdue_amount >= knowledge.line_amount
+            else "card_below_lines"
+        )
     if topic == "credit_report":
         return "in_grace" if loan.in_grace else "reported" if loan.reported else None
     return None
 
 
-def _values(loan: Any, policy: BankRules, knowledge: Knowledge) -> Dict[str, Any]:
-    values: Dict[str, Any] = {
+def _values(loan: Any, policy: BankRules, knowledge: Knowledge) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "grace_days": policy.grace_period_days,
         "retention_years": policy.record_retention_years,
         "line_months": knowledge.line_months,
@@ -147,8 +175,11 @@ def _values(loan: Any, policy: BankRules, knowledge: Knowledge) -> Dict[str, Any
     }
     if loan is not None:
         values.update(
-            product_name=loan.product_name, account_tail=loan.account_tail, days_overdue=loan.days_overdue,
-            overdue_amount=format_yuan(loan.overdue_amount), grace_period_end=format_day(loan.grace_period_end),
+            product_name=loan.product_name,
+            account_tail=loan.account_tail,
+            days_overdue=loan.days_overdue,
+            overdue_amount=format_yuan(loan.overdue_amount),
+            grace_period_end=format_day(loan.grace_period_end),
         )
     return values
 
@@ -162,8 +193,9 @@ class Said:
     general: bool
 
 
-def answer(text: str, loans: Optional[Sequence[Any]], today: date, policy: BankRules,
-           knowledge: Knowledge) -> List[Said]:
+def answer(
+    text: str, loans: Sequence[Any] | None, today: date, policy: BankRules, knowledge: Knowledge
+) -> list[Said]:
     """The facts that answer the question. ``loans`` None: not verified, the general rule only
     (no account fact); otherwise the general facts for the customer's kinds of account, then
     each overdue account's own stage."""
@@ -171,7 +203,7 @@ def answer(text: str, loans: Optional[Sequence[Any]], today: date, policy: BankR
     overdue = [loan for loan in loans or () if loan.is_overdue]
     kinds = {CARD if _is_card(loan) else LOAN for loan in overdue}
     general_values = _values(None, policy, knowledge)
-    said: List[Said] = []
+    said: list[Said] = []
     for name in topics:
         topic = knowledge.topics[name]
         for fact in topic.general:
@@ -184,5 +216,7 @@ def answer(text: str, loans: Optional[Sequence[Any]], today: date, policy: BankR
             key = stage(name, loan, today, policy, knowledge)
             fact = topic.personal.get(key) if key else None
             if fact is not None:
-                said.append(Said(fact.text.format(**_values(loan, policy, knowledge)), fact.source, False))
+                said.append(
+                    Said(fact.text.format(**_values(loan, policy, knowledge)), fact.source, False)
+                )
     return said

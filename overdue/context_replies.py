@@ -6,10 +6,10 @@ Pure functions of the message text, shared by the dialogue policy (which decides
 message answers the question, whatever the classifier's top intent) and the actions (which
 read the answer). Knows nothing of Rasa.
 """
+
 import re
 import unicodedata
 from datetime import date
-from typing import Optional
 
 from overdue.parsing import parse_amount, parse_count, parse_date
 
@@ -34,7 +34,9 @@ _YES = re.compile(
 # Words of self-harm or anger are never "a no to the plan": the handoff rules see them first.
 _NOT_AN_ANSWER = re.compile(r"想死|不想活|活不下去|自杀|跳楼|投诉|报警|起诉你们|转人工|人工")
 
-_WHY = re.compile(r"为什么|为啥|为何|凭什么|咋不行|怎么不行|怎么就不行|怎么会这样|why", re.IGNORECASE)
+_WHY = re.compile(
+    r"为什么|为啥|为何|凭什么|咋不行|怎么不行|怎么就不行|怎么会这样|why", re.IGNORECASE
+)
 _WHY_REST = re.compile(
     r"为什么|为啥|为何|凭什么|咋|怎么就?|why|不行|不可以|不能|不给|不让|办不了|会这样|这样|是这样|"
     r"要收|还要收|收这么多|这么多|这么贵|还会|还是|还|呢|啊|呀|吗|嘛|那|可是|但是|请问|我|是|会|要|收|多",
@@ -61,7 +63,7 @@ def _rest(text: str, *patterns: re.Pattern) -> str:
     return _FILLER.sub("", rest)
 
 
-def yes_or_no(text: str) -> Optional[bool]:
+def yes_or_no(text: str) -> bool | None:
     """True for a clear yes, False for a clear no (不接受 / 太贵了 / 不想分期), else None."""
     compact = _compact(text)
     if not compact or len(compact) > MAX_SHORT or _NOT_AN_ANSWER.search(compact) or asks_why(text):
@@ -73,16 +75,20 @@ def yes_or_no(text: str) -> Optional[bool]:
     return None
 
 
-_REASON = re.compile(r"贵|手续费|划算|不值|划不来|负担|承受|付不起|还不起|不接受|接受不了|不能接受|不同意|不认可|不想(分期|办|延期)")
+_REASON = re.compile(
+    r"贵|手续费|划算|不值|划不来|负担|承受|付不起|还不起|不接受|接受不了|不能接受|不同意|不认可|不想(分期|办|延期)"
+)
 
 
 def declines_with_reason(text: str) -> bool:
     """A no that says what is wrong with the plan, or asks for another: offer the options."""
-    return yes_or_no(text) is False and (bool(_REASON.search(_compact(text))) or asks_for_options(text))
+    return yes_or_no(text) is False and (
+        bool(_REASON.search(_compact(text))) or asks_for_options(text)
+    )
 
 
 def asks_why(text: str) -> bool:
-    """"为什么" / "为什么不行" / "凭什么收这么多" on its own, asking for the rule behind an answer."""
+    """ "为什么" / "为什么不行" / "凭什么收这么多" on its own, asking for the rule behind an answer."""
     compact = _compact(text)
     if not compact or len(compact) > MAX_SHORT or not _WHY.search(compact):
         return False
@@ -90,12 +96,12 @@ def asks_why(text: str) -> bool:
 
 
 def asks_for_options(text: str) -> bool:
-    """"还有别的办法吗" / "有没有便宜点的": what else this customer can do."""
+    """ "还有别的办法吗" / "有没有便宜点的": what else this customer can do."""
     compact = _compact(text)
     return bool(compact) and len(compact) <= MAX_SHORT and bool(_OPTIONS.search(compact))
 
 
-def _months_in(text: str) -> Optional[int]:
+def _months_in(text: str) -> int | None:
     match = re.search(r"([0-9]+|[一二两三四五六七八九十]+)\s*(?:个)?\s*(?:月|期)", _compact(text))
     if match:
         return parse_count(match.group(1))

@@ -1,8 +1,9 @@
 """When a conversation must go to a person, and why: one place for the rules that the
 handoff policy (in the Rasa server) and the handoff action (in the action server) share.
 Pure functions of the customer's messages' parse data, newest last."""
+
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 # How Rasa marks an event the bank triggered (a reminder): the customer did not say it.
 EXTERNAL_PREFIX = "EXTERNAL: "
@@ -19,15 +20,15 @@ _DISPUTE = re.compile(
 )
 
 
-def _emotion(parse_data: Dict[str, Any]) -> Dict[str, Any]:
+def _emotion(parse_data: dict[str, Any]) -> dict[str, Any]:
     return parse_data.get("emotion") or {}
 
 
-def _intent(parse_data: Dict[str, Any]) -> Optional[str]:
+def _intent(parse_data: dict[str, Any]) -> str | None:
     return (parse_data.get("intent") or {}).get("name")
 
 
-def message_trigger(recent: List[Dict[str, Any]]) -> Optional[str]:
+def message_trigger(recent: list[dict[str, Any]]) -> str | None:
     """The reason the latest customer message hands over, if it does."""
     if not recent:
         return None
@@ -43,18 +44,20 @@ def message_trigger(recent: List[Dict[str, Any]]) -> Optional[str]:
     return None
 
 
-def not_understood_twice(recent: List[Dict[str, Any]]) -> bool:
+def not_understood_twice(recent: list[dict[str, Any]]) -> bool:
     """The last two customer messages were both beyond the classifier."""
     return len(recent) >= 2 and all(_intent(m) == "nlu_fallback" for m in recent[-2:])
 
 
-def recent_user_messages(events: List[Dict[str, Any]], limit: int = 5) -> List[Dict[str, Any]]:
+def recent_user_messages(events: list[dict[str, Any]], limit: int = 5) -> list[dict[str, Any]]:
     """The session's latest customer messages as parse data (with their text), oldest first."""
-    found: List[Dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
     for event in reversed(events):
         if event.get("event") == "session_started":
             break
-        if event.get("event") == "user" and not (event.get("text") or "").startswith(EXTERNAL_PREFIX):
+        if event.get("event") == "user" and not (event.get("text") or "").startswith(
+            EXTERNAL_PREFIX
+        ):
             found.append({**(event.get("parse_data") or {}), "text": event.get("text")})
             if len(found) == limit:
                 break

@@ -4,12 +4,13 @@ Pure functions over the policy values (``identity:`` in policy.yml) and times: n
 here knows Rasa, the web or the database. The store (loandb/identity_store.py) and the
 identity actions apply them.
 """
+
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional, Sequence
 
 # scrypt at these costs takes tens of milliseconds: trying all million six-digit codes
 # against a leaked hash takes hours, and a code lives minutes.
@@ -74,7 +75,9 @@ class ResendRefusal:
     wait_seconds: int
 
 
-def resend_refusal(sent_at: Sequence[datetime], now: datetime, rules: IdentityRules) -> Optional[ResendRefusal]:
+def resend_refusal(
+    sent_at: Sequence[datetime], now: datetime, rules: IdentityRules
+) -> ResendRefusal | None:
     """Whether a code may go to a phone that was sent codes at ``sent_at`` (any order)."""
     hour_ago = now - timedelta(hours=1)
     recent = sorted(t for t in sent_at if t > hour_ago)
@@ -88,14 +91,18 @@ def resend_refusal(sent_at: Sequence[datetime], now: datetime, rules: IdentityRu
     return None
 
 
-def customer_window_start(now: datetime, rules: IdentityRules, lifted_at: Optional[datetime] = None) -> datetime:
+def customer_window_start(
+    now: datetime, rules: IdentityRules, lifted_at: datetime | None = None
+) -> datetime:
     """Failures since then count towards a customer's lock: the window, but never before an
     agent last lifted a lock (the customer starts afresh after a check by phone)."""
     start = now - timedelta(hours=rules.customer_window_hours)
     return max(start, lifted_at) if lifted_at else start
 
 
-def customer_lock_until(failures_in_window: int, now: datetime, rules: IdentityRules) -> Optional[datetime]:
+def customer_lock_until(
+    failures_in_window: int, now: datetime, rules: IdentityRules
+) -> datetime | None:
     """When a lock should end if one starts now, or None when the failures allow no lock yet."""
     if failures_in_window < rules.customer_max_failures:
         return None
@@ -115,7 +122,7 @@ def overall_alert(failures_last_hour: int, rules: IdentityRules) -> bool:
     return failures_last_hour >= rules.alert_failures_per_hour
 
 
-def binding_valid(bound_at: Optional[datetime], now: datetime, rules: IdentityRules) -> bool:
+def binding_valid(bound_at: datetime | None, now: datetime, rules: IdentityRules) -> bool:
     """A WeChat binding is trusted for ``wechat_binding_days`` after it was made."""
     return bound_at is not None and now < bound_at + timedelta(days=rules.wechat_binding_days)
 

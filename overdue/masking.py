@@ -4,11 +4,23 @@ Customers type numbers every way a keyboard allows: full-width (``４４０１�
 (``440106 1990…``, ``138-0013-8866``). The text is normalised first (full-width digits, X,
 dashes and spaces to plain ones), so every form of a long number is found and masked.
 """
+
 import re
 
-_FULL_WIDTH = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)},
-                             "Ｘ": "X", "ｘ": "x", "－": "-", "—": "-", "‐": "-", "‑": "-", "–": "-",
-                             "\u3000": " ", "\u00a0": " "})
+_FULL_WIDTH = str.maketrans(
+    {
+        **{chr(0xFF10 + d): str(d) for d in range(10)},
+        "Ｘ": "X",
+        "ｘ": "x",
+        "－": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "–": "-",
+        "\u3000": " ",
+        "\u00a0": " ",
+    }
+)
 # 10 or more digits (an ID's last may be X), one space or dash allowed between any two.
 _LONG_NUMBER = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){5,16}(?:[ -]?[0-9Xx]){4}(?![0-9Xx])")
 _DIGIT = re.compile(r"[0-9Xx]")

@@ -7,36 +7,55 @@ tidied, and over-long messages cut to the parts that carry the request. The NLU 
 as its first graph component (bank_nlu/normalizer.py); offsets are kept so training
 examples keep their entity annotations.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
-from typing import List, Optional, Tuple
 
 # Long stories end with the request; keep the opening and, above all, the end.
 MAX_HEAD_CHARS = 100
 MAX_TAIL_CHARS = 300
 
 _EMOJI = re.compile(
-    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF"
-    "\U00002B00-\U00002BFF\U0000FE00-\U0000FE0F\U0000200D\U000020E3]"
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff"
+    "\U00002b00-\U00002bff\U0000fe00-\U0000fe0f\U0000200d\U000020e3]"
 )
 _PUNCTUATION = set("!?.,;:~。，！？、；：…～-—·")
 
 # A reply that is only emoji says something when it is one of these gestures; elsewhere in a
 # message emoji are dropped (🙏 after a plea means "please", not "thank you").
 EMOJI_REPLIES = {
-    "👌": "好的", "👍": "好的", "🆗": "好的", "✅": "好的", "✔": "好的", "🙆": "好的",
-    "🙏": "谢谢", "💐": "谢谢", "🌹": "谢谢",
-    "👋": "拜拜", "🖐": "拜拜",
-    "❌": "不", "✖": "不", "🙅": "不", "👎": "不",
+    "👌": "好的",
+    "👍": "好的",
+    "🆗": "好的",
+    "✅": "好的",
+    "✔": "好的",
+    "🙆": "好的",
+    "🙏": "谢谢",
+    "💐": "谢谢",
+    "🌹": "谢谢",
+    "👋": "拜拜",
+    "🖐": "拜拜",
+    "❌": "不",
+    "✖": "不",
+    "🙅": "不",
+    "👎": "不",
 }
 # Pinyin initials customers type for the bank's key words (zrg = 转人工), taken only as a whole
 # run of Latin letters. Each is as long as its word, so entity offsets stay where they were.
 PINYIN_ABBREVIATIONS = {
-    "zrg": "转人工", "rg": "人工", "zx": "征信", "yq": "逾期", "hk": "还款", "fq": "分期",
-    "jm": "减免", "ts": "投诉", "fx": "罚息", "xyk": "信用卡",
+    "zrg": "转人工",
+    "rg": "人工",
+    "zx": "征信",
+    "yq": "逾期",
+    "hk": "还款",
+    "fq": "分期",
+    "jm": "减免",
+    "ts": "投诉",
+    "fx": "罚息",
+    "xyk": "信用卡",
 }
 _LATIN_RUN = re.compile(r"(?<![A-Za-z])[A-Za-z]+(?![A-Za-z])")
 
@@ -56,11 +75,11 @@ def _to_simplified(text: str) -> str:
     return "".join(_converter().convert(char) or char for char in text)
 
 
-def _expand_abbreviation(match: "re.Match[str]") -> str:
+def _expand_abbreviation(match: re.Match[str]) -> str:
     return PINYIN_ABBREVIATIONS.get(match[0].lower(), match[0])
 
 
-def _emoji_reply(text: str) -> Optional[str]:
+def _emoji_reply(text: str) -> str | None:
     """The word an emoji-only reply stands for (👌 -> 好的), or None."""
     words = []
     for char in text:
@@ -71,7 +90,7 @@ def _emoji_reply(text: str) -> Optional[str]:
     return words[0] if words and len(set(words)) == 1 else None
 
 
-def normalize_with_offsets(text: str, expand: bool = True) -> Tuple[str, List[int]]:
+def normalize_with_offsets(text: str, expand: bool = True) -> tuple[str, list[int]]:
     """The normalised text and, for every original offset 0..len(text), its new offset.
     Without `expand`, gestures and abbreviations stay as typed: the form in which test sets
     are compared with the training data (a copy in disguise, not a shared meaning)."""
@@ -79,8 +98,8 @@ def normalize_with_offsets(text: str, expand: bool = True) -> Tuple[str, List[in
     if reply is not None:
         return reply, [0] * len(text) + [len(reply)]
     simplified = _to_simplified(text or "")
-    pieces: List[str] = []
-    offsets: List[int] = []
+    pieces: list[str] = []
+    offsets: list[int] = []
     position = 0
     previous = ""
     for char in simplified:

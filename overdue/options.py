@@ -1,7 +1,9 @@
 """What else a customer can do, in a sensible order: the cheapest and simplest first, a person
 last. Pure: the customer's accounts (``LoanSnapshot``) and the policy in, option names out."""
+
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, List, Optional, Sequence
+from typing import Any
 
 from overdue.bank_rules import BankRules
 from overdue.remedies import deferral_decision
@@ -17,14 +19,14 @@ HUMAN = "human"
 GENERAL = [MINIMUM, PROMISE, CARD_INSTALLMENT, DEFERRAL, NEGOTIATED_PLAN, HUMAN]
 
 
-def options_for(loans: Optional[Sequence[Any]], today: date, policy: BankRules) -> List[str]:
+def options_for(loans: Sequence[Any] | None, today: date, policy: BankRules) -> list[str]:
     """The options that fit these accounts; ``None`` (not verified): the general list."""
     if loans is None:
         return list(GENERAL)
     overdue = [loan for loan in loans if loan.is_overdue]
     cards = [loan for loan in overdue if loan.kind == "credit_card"]
     others = [loan for loan in overdue if loan.kind != "credit_card"]
-    chosen: List[str] = []
+    chosen: list[str] = []
     if any(loan.minimum_due for loan in cards):
         chosen.append(MINIMUM)
     if overdue:

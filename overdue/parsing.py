@@ -264,9 +264,24 @@ def _mid_month(m: re.Match[str], today: date) -> date | None:
 
 # Past days are returned too ("昨天扣的款"); whether they fit is the caller's call.
 _NAMED_DAYS = {
-    "大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
-    "今天": 0, "今日": 0, "今晚": 0, "马上": 0, "待会": 0, "刚才": 0, "刚刚": 0,
-    "大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "昨晚": -1,
+    "大后天": 3,
+    "后天": 2,
+    "明天": 1,
+    "明日": 1,
+    "明早": 1,
+    "明晚": 1,
+    "今天": 0,
+    "今日": 0,
+    "今晚": 0,
+    "马上": 0,
+    "待会": 0,
+    "刚才": 0,
+    "刚刚": 0,
+    "大前天": -3,
+    "前天": -2,
+    "昨天": -1,
+    "昨日": -1,
+    "昨晚": -1,
 }
 
 
@@ -289,7 +304,10 @@ _DATE_RULES = [
     (re.compile(rf"(?:{_REL})?月中"), _mid_month),
     (re.compile(r"(今|明)?年[底末]"), _year_end),
     # 下周一定还 is "surely next week", not next Monday (bank_nlu/entity_tidy.py trims the span alike).
-    (re.compile(r"(下下|下|这|本|上)?个?(?:周|星期|礼拜)(一(?!定)|[二三四五六七日天1-7])"), _weekday),
+    (
+        re.compile(r"(下下|下|这|本|上)?个?(?:周|星期|礼拜)(一(?!定)|[二三四五六七日天1-7])"),
+        _weekday,
+    ),
     (re.compile(rf"({_N})个?(天|日|周|星期|礼拜|月)(?:之|以)?后"), _after),
     (re.compile(rf"(?<![0-9零〇一二两三四五六七八九十月])({_N})[号日]"), _day_only),
     (re.compile("|".join(_NAMED_DAYS)), _named),

@@ -1,5 +1,6 @@
 """Agents' passwords: scrypt with a random salt per password, compared in constant time.
 scrypt is slow on purpose: callers run it off the event loop (console/app.py)."""
+
 import base64
 import hashlib
 import hmac
@@ -21,7 +22,9 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
-    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=_N, r=_R, p=_P, dklen=32)
+    candidate = hashlib.scrypt(
+        password.encode(), salt=base64.b64decode(salt), n=_N, r=_R, p=_P, dklen=32
+    )
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 

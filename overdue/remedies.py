@@ -1,14 +1,14 @@
 """Who may have which remedy, and what an instalment plan costs: the policy's rules as
 plain functions of a loan snapshot. Knows nothing of Rasa or the database."""
+
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import List, Optional
 
 from overdue.account_snapshot import LoanSnapshot
+from overdue.bank_rules import BankRules
 from overdue.clock import add_months
 from overdue.money import to_cents
-from overdue.bank_rules import BankRules
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Decision:
     """``reason`` names the rule that failed; responses explain each in plain words."""
 
     eligible: bool
-    reason: Optional[str] = None
+    reason: str | None = None
 
 
 ELIGIBLE = Decision(True)
@@ -54,7 +54,7 @@ class InstallmentOption:
     total_fee: Decimal
 
 
-def card_installment_options(balance: Decimal, policy: BankRules) -> List[InstallmentOption]:
+def card_installment_options(balance: Decimal, policy: BankRules) -> list[InstallmentOption]:
     """Each term the policy offers for a card's unpaid statement balance."""
     monthly_fee = to_cents(balance * policy.card_installment_monthly_fee_rate)
     return [
@@ -68,7 +68,7 @@ def card_installment_options(balance: Decimal, policy: BankRules) -> List[Instal
     ]
 
 
-def promise_date_problem(promised: date, today: date, policy: BankRules) -> Optional[str]:
+def promise_date_problem(promised: date, today: date, policy: BankRules) -> str | None:
     if promised < today:
         return "past"
     if (promised - today).days > policy.promise_max_days_ahead:
@@ -76,7 +76,7 @@ def promise_date_problem(promised: date, today: date, policy: BankRules) -> Opti
     return None
 
 
-def promise_amount_problem(amount: Decimal, total_overdue: Decimal) -> Optional[str]:
+def promise_amount_problem(amount: Decimal, total_overdue: Decimal) -> str | None:
     if amount <= 0:
         return "not_positive"
     if amount > total_overdue:

@@ -4,15 +4,16 @@ Worked out from the loan record (``loandb.snapshots`` fetches it) with the bank'
 template and the message in the conversation agree with every other answer the
 assistant gives. The words are the domain's responses; this module only picks which.
 """
+
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Dict, Optional
+from typing import Any
 
 from overdue.account_snapshot import snapshot_loan
+from overdue.bank_rules import BankRules, grace_period_end, within_grace
 from overdue.clock import format_day
 from overdue.money import format_yuan, to_cents
-from overdue.bank_rules import BankRules, grace_period_end, within_grace
 
 DUE_SOON = "due_soon"
 IN_GRACE = "in_grace"
@@ -30,7 +31,7 @@ class ReminderFigures:
     due_date: date
     # What to pay: the instalment before its due date; after it, what settles the overdue today.
     amount: Decimal
-    minimum_due: Optional[Decimal]  # cards only
+    minimum_due: Decimal | None  # cards only
     days_overdue: int
     grace_period_end: date
     charges: Decimal
@@ -42,7 +43,7 @@ class ReminderFigures:
             return "utter_reminder_due_soon_card"
         return f"utter_reminder_{self.stage}"
 
-    def values(self) -> Dict[str, Any]:
+    def values(self) -> dict[str, Any]:
         return {
             "customer_name": self.customer_name,
             "product_name": self.product_name,
@@ -59,7 +60,7 @@ class ReminderFigures:
 
 def figures_of_instalment(
     loan: Any, due_date: date, today: date, policy: BankRules
-) -> Optional[ReminderFigures]:
+) -> ReminderFigures | None:
     """The figures of a reminder about this loan's instalment due on ``due_date``; None when
     that instalment is paid by now (nothing to remind of) or the loan is gone."""
     row = next((r for r in loan.schedule if r.due_date == due_date), None) if loan else None
@@ -74,10 +75,20 @@ def figures_of_instalment(
     }
     if due_date >= today:
         paid = row.principal_paid + row.interest_paid
-        minimum = max((row.minimum_due or Decimal("0")) - paid, Decimal("0")) if row.minimum_due is not None else None
-        return ReminderFigures(stage=DUE_SOON, due_date=due_date, amount=to_cents(row.amount_unpaid),
-                               minimum_due=None if minimum is None else to_cents(minimum),
-                               days_overdue=0, charges=to_cents(0), **common)
+        minimum = (
+            max((row.minimum_due or Decimal("0")) - paid, Decimal("0"))
+            if row.minimum_due is not None
+            else None
+        )
+        return ReminderFigures(
+            stage=DUE_SOON,
+            due_date=due_date,
+            amount=to_cents(row.amount_unpaid),
+            minimum_due=None if minimum is None else to_cents(minimum),
+            days_overdue=0,
+            charges=to_cents(0),
+            **common,
+        )
     snapshot = snapshot_loan(loan, today, policy)
     earliest = snapshot.earliest_due_date or due_date
     if within_grace(earliest, today, policy):
@@ -85,7 +96,11 @@ def figures_of_instalment(
     else:
         stage = OVERDUE
     return ReminderFigures(
-        stage=stage, due_date=earliest, amount=snapshot.overdue_amount + snapshot.charges,
-        minimum_due=snapshot.minimum_due, days_overdue=snapshot.days_overdue, charges=snapshot.charges,
+        stage=stage,
+        due_date=earliest,
+        amount=snapshot.overdue_amount + snapshot.charges,
+        minimum_due=snapshot.minimum_due,
+        days_overdue=snapshot.days_overdue,
+        charges=snapshot.charges,
         **{**common, "grace_period_end": grace_period_end(earliest, policy)},
     )

@@ -3,19 +3,23 @@
 Pure functions of plain facts and the policy's ``reminders`` rules: no database, no
 clock of their own, no network. Every limit comes from policy.yml.
 """
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import FrozenSet, List, Mapping, Optional, Tuple
 
-from overdue.clock import CHINA
 from overdue.bank_rules import BankRules, within_quiet_hours
+from overdue.clock import CHINA
 
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 GRACE_LAST_DAY = "grace_last_day"
 # The EXTERNAL intent a reminder enters the conversation as: before the due date, or after it.
-EXTERNAL_INTENTS = {DUE_SOON: "EXTERNAL_due_soon", OVERDUE: "EXTERNAL_overdue_reminder",
-                    GRACE_LAST_DAY: "EXTERNAL_overdue_reminder"}
+EXTERNAL_INTENTS = {
+    DUE_SOON: "EXTERNAL_due_soon",
+    OVERDUE: "EXTERNAL_overdue_reminder",
+    GRACE_LAST_DAY: "EXTERNAL_overdue_reminder",
+}
 
 # Why a reminder was not sent, in the order they are checked: the customer's wishes and
 # situation first, then the hour, then how to reach them, then the limits.
@@ -44,8 +48,8 @@ class LoanDue:
     """A loan's unpaid instalments as the reminders see them."""
 
     loan_id: int
-    overdue_since: Optional[date]  # due date of the earliest unpaid instalment before today
-    next_due: Optional[date]  # due date of the next unpaid instalment, today or later
+    overdue_since: date | None  # due date of the earliest unpaid instalment before today
+    next_due: date | None  # due date of the next unpaid instalment, today or later
     in_legal_collection: bool = False
 
 
@@ -66,13 +70,13 @@ class Occasion:
 @dataclass(frozen=True)
 class CustomerFacts:
     customer_id: int
-    loans: Tuple[LoanDue, ...]
-    contact: Optional[Contact]
+    loans: tuple[LoanDue, ...]
+    contact: Contact | None
     opted_out: bool = False
     open_ticket: bool = False
-    promised_until: Optional[date] = None  # the latest date of an open promise to pay
-    reached_on: Tuple[date, ...] = ()  # China dates of reminders sent (or waiting) in the last week
-    done: FrozenSet[str] = frozenset()  # keys of occasions already sent
+    promised_until: date | None = None  # the latest date of an open promise to pay
+    reached_on: tuple[date, ...] = ()  # China dates of reminders sent (or waiting) in the last week
+    done: frozenset[str] = frozenset()  # keys of occasions already sent
     failures: Mapping[str, int] = field(default_factory=dict)  # failed sends per occasion key
 
 
@@ -80,8 +84,8 @@ class CustomerFacts:
 class Decision:
     customer_id: int
     occasion: Occasion
-    contact: Optional[Contact]
-    reason: Optional[str] = None  # None: send it
+    contact: Contact | None
+    reason: str | None = None  # None: send it
 
     @property
     def send(self) -> bool:
@@ -92,7 +96,7 @@ class Decision:
         return self.occasion.key(self.customer_id)
 
 
-def occasions(loan: LoanDue, today: date, policy: BankRules) -> List[Occasion]:
+def occasions(loan: LoanDue, today: date, policy: BankRules) -> list[Occasion]:
     """The reminders this loan calls for today. An overdue loan gets only overdue ones."""
     rules = policy.reminders
     if loan.overdue_since is not None:
@@ -107,7 +111,7 @@ def occasions(loan: LoanDue, today: date, policy: BankRules) -> List[Occasion]:
     return []
 
 
-def _standing_reason(facts: CustomerFacts, today: date) -> Optional[str]:
+def _standing_reason(facts: CustomerFacts, today: date) -> str | None:
     """A reason that holds for every reminder to this customer today."""
     if facts.opted_out:
         return OPTED_OUT
@@ -118,7 +122,7 @@ def _standing_reason(facts: CustomerFacts, today: date) -> Optional[str]:
     return None
 
 
-def decide(facts: CustomerFacts, now: datetime, policy: BankRules) -> List[Decision]:
+def decide(facts: CustomerFacts, now: datetime, policy: BankRules) -> list[Decision]:
     """Every reminder due to this customer at ``now`` (China time), sent or skipped with a reason.
 
     Occasions already sent are left out. Most overdue first, so when the daily limit
@@ -127,8 +131,12 @@ def decide(facts: CustomerFacts, now: datetime, policy: BankRules) -> List[Decis
     rules = policy.reminders
     now = now.astimezone(CHINA)
     today = now.date()
-    due = [o for loan in facts.loans for o in occasions(loan, today, policy)
-           if o.key(facts.customer_id) not in facts.done]
+    due = [
+        o
+        for loan in facts.loans
+        for o in occasions(loan, today, policy)
+        if o.key(facts.customer_id) not in facts.done
+    ]
     due.sort(key=lambda o: -o.days_from_due)
     loans = {loan.loan_id: loan for loan in facts.loans}
     week_start = today - timedelta(days=6)
@@ -145,7 +153,10 @@ def decide(facts: CustomerFacts, now: datetime, policy: BankRules) -> List[Decis
             reason = QUIET_HOURS
         if reason is None and facts.contact is None:
             reason = NO_CHANNEL
-        if reason is None and facts.failures.get(occasion.key(facts.customer_id), 0) >= rules.send_attempts:
+        if (
+            reason is None
+            and facts.failures.get(occasion.key(facts.customer_id), 0) >= rules.send_attempts
+        ):
             reason = SEND_FAILED
         if reason is None and sent_today >= rules.max_per_day:
             reason = DAILY_LIMIT
@@ -158,7 +169,9 @@ def decide(facts: CustomerFacts, now: datetime, policy: BankRules) -> List[Decis
     return decisions
 
 
-def conversation_busy(last_event_at: Optional[datetime], paused: bool, now: datetime, policy: BankRules) -> bool:
+def conversation_busy(
+    last_event_at: datetime | None, paused: bool, now: datetime, policy: BankRules
+) -> bool:
     """The customer is talking with us (or with a person) right now: a reminder would interrupt."""
     if paused:
         return True

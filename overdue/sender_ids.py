@@ -5,6 +5,7 @@ parts' lookups: one such as ``victim/tracker/events?`` would make an agent's rep
 someone else's conversation. So a client-chosen id is short and of a plain alphabet, and
 every client of Rasa's API quotes the id as one path segment, with nothing left unescaped.
 """
+
 import re
 from urllib.parse import quote
 

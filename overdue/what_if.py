@@ -7,14 +7,15 @@ fee), then the overdue principal; what stays unpaid keeps accruing by the day, a
 policy's rates say, until it is paid. Pure: figures in, figures out; knows nothing of Rasa
 or the database. The account comes in as a ``LoanSnapshot`` (or anything with its fields).
 """
+
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from overdue import bank_rules as rules
-from overdue.money import to_cents
 from overdue.bank_rules import BankRules
+from overdue.money import to_cents
 
 ZERO = Decimal("0")
 
@@ -46,7 +47,7 @@ class PaymentOutcome:
     remaining_principal: Decimal  # overdue principal and interest still unpaid: it keeps accruing
     daily_accrual: Decimal  # per day on what remains, once past the grace period (rounded)
     in_grace: bool  # today is within the grace period
-    minimum_due: Optional[Decimal]  # cards: the unpaid minimum before the payment
+    minimum_due: Decimal | None  # cards: the unpaid minimum before the payment
     more_than_owed: bool
 
     @property
@@ -85,7 +86,7 @@ def pay_now(loan: Any, amount: Decimal, policy: BankRules) -> PaymentOutcome:
     )
 
 
-def pay_minimum(loan: Any, policy: BankRules) -> Optional[PaymentOutcome]:
+def pay_minimum(loan: Any, policy: BankRules) -> PaymentOutcome | None:
     """A card's unpaid minimum paid today; None for a loan (it has no minimum) or none due."""
     if loan.kind != "credit_card" or not loan.minimum_due:
         return None
@@ -114,8 +115,9 @@ def settle_on(loan_today: Any, loan_on_day: Any, day: date, policy: BankRules) -
     """Everything paid on ``day``. ``loan_on_day`` is the same account's snapshot as of that day
     (what would be overdue then if nothing is paid before), built by the same arithmetic as
     today's."""
-    in_grace = (loan_on_day.earliest_due_date is not None
-                and rules.within_grace(loan_on_day.earliest_due_date, day, policy))
+    in_grace = loan_on_day.earliest_due_date is not None and rules.within_grace(
+        loan_on_day.earliest_due_date, day, policy
+    )
     return SettlementOn(
         day=day,
         overdue_on_day=to_cents(loan_on_day.overdue_amount),
@@ -126,7 +128,9 @@ def settle_on(loan_today: Any, loan_on_day: Any, day: date, policy: BankRules) -
     )
 
 
-def rest_on(loan: Any, outcome: PaymentOutcome, today: date, day: date, policy: BankRules) -> Decimal:
+def rest_on(
+    loan: Any, outcome: PaymentOutcome, today: date, day: date, policy: BankRules
+) -> Decimal:
     """Part paid today (``outcome``), the rest on ``day``: what that day's payment must be.
 
     Within the grace period nothing accrues if the rest is paid by its last day; past it, the
@@ -146,5 +150,7 @@ def rest_on(loan: Any, outcome: PaymentOutcome, today: date, day: date, policy: 
         else:
             charges = rules.loan_penalty(unpaid, loan.annual_rate, due, day, policy)
         return to_cents(outcome.remaining + charges)
-    return to_cents(outcome.remaining + _charges_for_days(loan, outcome.remaining_principal,
-                                                          (day - today).days, policy))
+    return to_cents(
+        outcome.remaining
+        + _charges_for_days(loan, outcome.remaining_principal, (day - today).days, policy)
+    )

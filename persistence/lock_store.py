@@ -14,13 +14,15 @@ and ticket format; run it on every instance, its ticket numbers differ from Rasa
 
 Registered in endpoints.production.yml as ``persistence.lock_store.DurableRedisLockStore``.
 """
+
 import asyncio
 import json
 import logging
 import time
 from collections import deque
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Callable, Optional, Text
+from typing import Any
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -33,22 +35,24 @@ COUNTER_SECONDS = 3600  # a conversation's ticket counter outlives any ticket by
 
 
 class DurableRedisLockStore(RedisLockStore):
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         # Rasa passes a custom lock store its endpoint config only.
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
         super().__init__(**kwargs)
 
-    def _counter_key(self, conversation_id: Text) -> Text:
-        return f"{self.key_prefix[:-len('lock:')]}lock-ticket:{conversation_id}"
+    def _counter_key(self, conversation_id: str) -> str:
+        return f"{self.key_prefix[: -len('lock:')]}lock-ticket:{conversation_id}"
 
-    def _change(self, conversation_id: Text, change: Callable[[TicketLock], None]) -> TicketLock:
+    def _change(self, conversation_id: str, change: Callable[[TicketLock], None]) -> TicketLock:
         """Read, change and write a conversation's lock as one transaction (retried on a race)."""
         key = self.key_prefix + conversation_id
 
         def attempt(pipe) -> TicketLock:
             stored = pipe.get(key)
-            lock = TicketLock.from_dict(json.loads(stored)) if stored else TicketLock(conversation_id)
+            lock = (
+                TicketLock.from_dict(json.loads(stored)) if stored else TicketLock(conversation_id)
+            )
             change(lock)
             lock.remove_expired_tickets()
             pipe.multi()
@@ -60,7 +64,7 @@ class DurableRedisLockStore(RedisLockStore):
 
         return self.red.transaction(attempt, key, value_from_callable=True)
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:
             number = int(self.red.incr(self._counter_key(conversation_id)))
             self.red.expire(self._counter_key(conversation_id), COUNTER_SECONDS)
@@ -70,16 +74,24 @@ class DurableRedisLockStore(RedisLockStore):
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = WAIT_SECONDS) -> AsyncGenerator[TicketLock, None]:
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = WAIT_SECONDS,
+    ) -> AsyncGenerator[TicketLock, None]:
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
         try:
             while True:
-                lock = self._change(conversation_id, lambda lock: _keep(lock, ticket, lock_lifetime))
+                lock = self._change(
+                    conversation_id, lambda lock: _keep(lock, ticket, lock_lifetime)
+                )
                 if lock.now_serving == ticket:
                     break
                 await asyncio.sleep(wait_time_in_seconds)
-            heartbeat = asyncio.create_task(self._keep_alive(conversation_id, ticket, lock_lifetime))
+            heartbeat = asyncio.create_task(
+                self._keep_alive(conversation_id, ticket, lock_lifetime)
+            )
             try:
                 yield lock
             finally:
@@ -87,25 +99,32 @@ class DurableRedisLockStore(RedisLockStore):
         finally:
             self.cleanup(conversation_id, ticket)
 
-    async def _keep_alive(self, conversation_id: Text, ticket: int, lifetime: float) -> None:
+    async def _keep_alive(self, conversation_id: str, ticket: int, lifetime: float) -> None:
         """While a turn runs, its ticket stays alive (a long turn is not a crashed one)."""
         while True:
             await asyncio.sleep(lifetime / 3)
             try:
                 self._change(conversation_id, lambda lock: _keep(lock, ticket, lifetime))
             except Exception as error:
-                logger.warning("conversation %s: could not extend its lock (%s)", conversation_id, error)
+                logger.warning(
+                    "conversation %s: could not extend its lock (%s)", conversation_id, error
+                )
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         try:
             self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
         except Exception as error:
-            logger.error("conversation %s: could not release its lock (%s); it runs out by itself",
-                         conversation_id, error.__class__.__name__)
+            logger.error(
+                "conversation %s: could not release its lock (%s); it runs out by itself",
+                conversation_id,
+                error.__class__.__name__,
+            )
 
 
 def _keep(lock: TicketLock, number: int, lifetime: float) -> None:
     """The ticket in the lock with a fresh expiry, in the queue by number."""
     expires = time.time() + lifetime
     others = [ticket for ticket in lock.tickets if ticket.number != number]
-    lock.tickets = deque(sorted([*others, Ticket(number, expires)], key=lambda ticket: ticket.number))
+    lock.tickets = deque(
+        sorted([*others, Ticket(number, expires)], key=lambda ticket: ticket.number)
+    )

@@ -3,9 +3,10 @@
 ``TRACKER_DB_URL`` selects the database (``postgresql://user@host:5432/db``); without it
 conversations go to a SQLite file under ``var/``, so they survive a restart either way.
 """
+
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -16,14 +17,15 @@ from settings import current as current_settings
 
 logger = logging.getLogger(__name__)
 
+
 class UrlSQLTrackerStore(SQLTrackerStore):
     """Registered in endpoints.yml as ``persistence.tracker_store.UrlSQLTrackerStore``."""
 
     def __init__(
         self,
-        domain: Optional[Domain] = None,
-        host: Optional[str] = None,  # Rasa passes the endpoint's url here; unused
-        event_broker: Optional[EventBroker] = None,
+        domain: Domain | None = None,
+        host: str | None = None,  # Rasa passes the endpoint's url here; unused
+        event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
         url = make_url(current_settings().tracker_db_url)

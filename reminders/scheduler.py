@@ -12,33 +12,43 @@ the customer's conversation as an EXTERNAL intent, so a reply is read in its con
 Every ``retention.run_every_hours`` (policy.yml) a pass also applies the retention rules
 (``loandb.retention``).
 """
+
 import argparse
 import logging
 import time
 from collections import Counter
 from datetime import datetime
-from typing import List, Optional
 
 from sqlalchemy.exc import IntegrityError
 
-from overdue.clock import CHINA, now_in_china
-from overdue.bank_rules import BankRules, load_bank_rules
+from gateways import SendFailed
+from gateways.rasa_http import RasaConversations
+from loandb import reminder_store as store
 from loandb import retention
 from loandb.migrate import upgrade as create_schema
 from loandb.session import session_scope
-from loandb import reminder_store as store
 from loandb.snapshots import reminder_figures
-from overdue.reminder_rules import CUSTOMER_CHATTING, Decision, conversation_busy, decide
-from gateways import SendFailed
-from gateways.rasa_http import RasaConversations
-from overdue.reminder_rules import EXTERNAL_INTENTS
+from overdue.bank_rules import BankRules, load_bank_rules
+from overdue.clock import CHINA, now_in_china
+from overdue.reminder_rules import (
+    CUSTOMER_CHATTING,
+    EXTERNAL_INTENTS,
+    Decision,
+    conversation_busy,
+    decide,
+)
 from reminders.sending import WeChatTemplates, template_data
 
 logger = logging.getLogger(__name__)
 
 
-def send(decision: Decision, now: datetime, policy: BankRules, rasa: RasaConversations,
-         wechat: Optional[WeChatTemplates]) -> str:
+def send(
+    decision: Decision,
+    now: datetime,
+    policy: BankRules,
+    rasa: RasaConversations,
+    wechat: WeChatTemplates | None,
+) -> str:
     """Sends one reminder; returns its outcome as the reminder log records it."""
     contact = decision.contact
     occasion = decision.occasion
@@ -50,8 +60,11 @@ def send(decision: Decision, now: datetime, policy: BankRules, rasa: RasaConvers
             last_event_at, paused = None, False  # the trigger below fails and says so
         if conversation_busy(last_event_at, paused, now, policy):
             with session_scope() as session:
-                store.record_skips(session, [Decision(decision.customer_id, occasion, contact, CUSTOMER_CHATTING)],
-                                   now)
+                store.record_skips(
+                    session,
+                    [Decision(decision.customer_id, occasion, contact, CUSTOMER_CHATTING)],
+                    now,
+                )
             return CUSTOMER_CHATTING
     try:
         with session_scope() as session:
@@ -68,18 +81,27 @@ def send(decision: Decision, now: datetime, policy: BankRules, rasa: RasaConvers
         if contact.channel == "wechat" and wechat is None:
             raise SendFailed("wechat_not_configured")
         with session_scope() as session:
-            figures = reminder_figures(session, occasion.loan_id, occasion.due_date, now.date(), policy)
+            figures = reminder_figures(
+                session, occasion.loan_id, occasion.due_date, now.date(), policy
+            )
         if figures is None:
             with session_scope() as session:
                 store.finish(session, reminder_id, "skipped", "paid")
             return "paid"
         # Into the conversation first: a customer who answers the template at once must find
         # the reminder there, or their "好的明天还" would be read without it.
-        rasa.trigger(contact.conversation_id, EXTERNAL_INTENTS[occasion.kind], {"reminder_id": reminder_id})
+        rasa.trigger(
+            contact.conversation_id, EXTERNAL_INTENTS[occasion.kind], {"reminder_id": reminder_id}
+        )
         if contact.channel == "wechat":
             wechat.send(contact.conversation_id, template_data(figures, policy))
     except SendFailed as failed:
-        logger.warning("reminder %s to customer %s failed: %s", reminder_id, decision.customer_id, failed.reason)
+        logger.warning(
+            "reminder %s to customer %s failed: %s",
+            reminder_id,
+            decision.customer_id,
+            failed.reason,
+        )
         with session_scope() as session:
             store.finish(session, reminder_id, "failed", failed.reason)
         return "failed"
@@ -88,16 +110,21 @@ def send(decision: Decision, now: datetime, policy: BankRules, rasa: RasaConvers
     return "sent"
 
 
-def run_once(now: datetime, policy: Optional[BankRules] = None, rasa: Optional[RasaConversations] = None,
-             wechat: Optional[WeChatTemplates] = None) -> Counter:
+def run_once(
+    now: datetime,
+    policy: BankRules | None = None,
+    rasa: RasaConversations | None = None,
+    wechat: WeChatTemplates | None = None,
+) -> Counter:
     """One pass at ``now`` (China time): outcomes counted, skips by their reason."""
     policy = policy or load_bank_rules()
     rasa = rasa or RasaConversations()
     now = now.astimezone(CHINA)
     with session_scope() as session:
         store.expire_waiting(session, now.date(), policy)
-        decisions: List[Decision] = [
-            decision for facts in store.customer_facts(session, now.date(), policy)
+        decisions: list[Decision] = [
+            decision
+            for facts in store.customer_facts(session, now.date(), policy)
             for decision in decide(facts, now, policy)
         ]
         store.record_skips(session, decisions, now)
@@ -114,20 +141,28 @@ def parse_now(text: str) -> datetime:
     return moment.replace(tzinfo=CHINA) if moment.tzinfo is None else moment.astimezone(CHINA)
 
 
-def main(argv: Optional[list] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--once", action="store_true", help="run once and exit")
-    parser.add_argument("--now", type=parse_now, help="the moment to run as (China time), with --once")
+    parser.add_argument(
+        "--now", type=parse_now, help="the moment to run as (China time), with --once"
+    )
     args = parser.parse_args(argv)
     if args.now and not args.once:
         parser.error("--now needs --once")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     policy = load_bank_rules()
     create_schema()
     wechat = WeChatTemplates.from_env()
     if wechat is None:
-        logger.warning("WECHAT_APP_ID, WECHAT_APP_SECRET or WECHAT_REMINDER_TEMPLATE_ID is not set: "
-                       "WeChat reminders are recorded as failed")
+        logger.warning(
+            "WECHAT_APP_ID, WECHAT_APP_SECRET or WECHAT_REMINDER_TEMPLATE_ID is not set: "
+            "WeChat reminders are recorded as failed"
+        )
     rasa = RasaConversations()
     while True:
         if not rasa.available():
@@ -140,9 +175,14 @@ def main(argv: Optional[list] = None) -> None:
         now = args.now or now_in_china()
         try:
             outcomes = run_once(now, policy, rasa, wechat)
-            print(f"==> reminders at {now:%Y-%m-%d %H:%M}: " +
-                  (", ".join(f"{name} {count}" for name, count in sorted(outcomes.items())) or "none due"),
-                  flush=True)
+            print(
+                f"==> reminders at {now:%Y-%m-%d %H:%M}: "
+                + (
+                    ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
+                    or "none due"
+                ),
+                flush=True,
+            )
         except Exception:
             if args.once:
                 raise
@@ -151,8 +191,16 @@ def main(argv: Optional[list] = None) -> None:
             # The same process keeps personal data within its periods (every run_every_hours).
             removed = retention.run_if_due(now)
             if removed is not None:
-                print("==> retention: " + (", ".join(f"{name} {count}" for name, count in sorted(removed.items())
-                                                      if count) or "nothing past its period"), flush=True)
+                print(
+                    "==> retention: "
+                    + (
+                        ", ".join(
+                            f"{name} {count}" for name, count in sorted(removed.items()) if count
+                        )
+                        or "nothing past its period"
+                    ),
+                    flush=True,
+                )
         except Exception:
             logger.exception("the retention run failed; trying again at the next one")
         if args.once:

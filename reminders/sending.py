@@ -3,10 +3,11 @@ API (``trigger_intent``, gateways/rasa_http.py), and to a WeChat customer as a t
 
 Both are synchronous HTTP clients: the scheduler is a plain process of its own.
 """
+
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 import yaml
 
@@ -22,7 +23,7 @@ DOMAIN_PATH = Path(__file__).resolve().parent.parent / "domain.yml"
 
 
 @lru_cache(maxsize=1)
-def _responses() -> Dict[str, Any]:
+def _responses() -> dict[str, Any]:
     with open(DOMAIN_PATH, encoding="utf-8") as handle:
         return yaml.safe_load(handle)["responses"]
 
@@ -32,7 +33,7 @@ def wording(response: str, **values: Any) -> str:
     return _responses()[response][0]["text"].format(**values)
 
 
-def template_data(figures: ReminderFigures, policy: BankRules) -> Dict[str, Dict[str, str]]:
+def template_data(figures: ReminderFigures, policy: BankRules) -> dict[str, dict[str, str]]:
     """The template message's fields. A bound openid passed the identity check when it was
     bound, and the bank's template may show the account tail, the amount and the date to
     it; nothing more personal than that goes to WeChat."""
@@ -49,27 +50,46 @@ def template_data(figures: ReminderFigures, policy: BankRules) -> Dict[str, Dict
 class WeChatTemplates:
     """WeChat's template-message API, on the same configurable client as the channel."""
 
-    def __init__(self, app_id: str, app_secret: str, template_id: str, api_base_url: str = DEFAULT_API_BASE,
-                 redis_url: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        app_id: str,
+        app_secret: str,
+        template_id: str,
+        api_base_url: str = DEFAULT_API_BASE,
+        redis_url: str | None = None,
+    ) -> None:
         # The access token the channel uses too (in Redis): fetching a new one here would end theirs.
-        self.client = ConfiguredWeChatClient(app_id, app_secret, api_base_url, session=token_storage(redis_url))
+        self.client = ConfiguredWeChatClient(
+            app_id, app_secret, api_base_url, session=token_storage(redis_url)
+        )
         self.template_id = template_id
 
     @classmethod
     def from_env(cls) -> Optional["WeChatTemplates"]:
         """None when the Official Account or its reminder template is not configured."""
         settings = current()
-        if not (settings.wechat_app_id and settings.wechat_app_secret and settings.wechat_reminder_template_id):
+        if not (
+            settings.wechat_app_id
+            and settings.wechat_app_secret
+            and settings.wechat_reminder_template_id
+        ):
             return None
-        return cls(settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_reminder_template_id,
-                   settings.wechat_api_base_url, settings.wechat_redis_url or None)
+        return cls(
+            settings.wechat_app_id,
+            settings.wechat_app_secret,
+            settings.wechat_reminder_template_id,
+            settings.wechat_api_base_url,
+            settings.wechat_redis_url or None,
+        )
 
-    def send(self, openid: str, data: Dict[str, Dict[str, str]]) -> None:
+    def send(self, openid: str, data: dict[str, dict[str, str]]) -> None:
         from wechatpy.exceptions import WeChatClientException
 
         try:
             self.client.message.send_template(openid, self.template_id, data)
-        except WeChatClientException as error:  # 43004 not following the account, 40037 bad template ...
+        except (
+            WeChatClientException
+        ) as error:  # 43004 not following the account, 40037 bad template ...
             raise SendFailed(f"wechat_{error.errcode}") from error
         except Exception as error:  # network
             raise SendFailed("wechat_unavailable") from error

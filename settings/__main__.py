@@ -1,8 +1,9 @@
 """Prints the README's configuration tables, generated from the settings.
 
-    python -m settings            # every group's table
-    python -m settings --readme   # rewrites the tables inside README.md in place
+python -m settings            # every group's table
+python -m settings --readme   # rewrites the tables inside README.md in place
 """
+
 import argparse
 import re
 
@@ -12,11 +13,15 @@ BLOCK = re.compile(r"(<!-- settings:(\w+) -->\n).*?(\n<!-- /settings -->)", re.S
 
 
 def readme_with_tables(text: str) -> str:
-    return BLOCK.sub(lambda match: match.group(1) + readme_table(match.group(2)) + match.group(3), text)
+    return BLOCK.sub(
+        lambda match: match.group(1) + readme_table(match.group(2)) + match.group(3), text
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--readme", action="store_true", help="rewrite the tables in README.md")
     args = parser.parse_args()
     if args.readme:

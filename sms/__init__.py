@@ -5,8 +5,10 @@ from ``SMS_BACKEND``: ``outbox`` (the default: each message appended as a JSON l
 local file a developer or a test can read) or ``tencent`` (Tencent Cloud SMS through its
 official SDK, for real phones).
 """
+
 from dataclasses import dataclass
 from typing import Protocol, Tuple
+
 from settings import current
 
 
@@ -19,7 +21,7 @@ class SmsMessage:
     phone: str
     text: str  # the words, for backends that send text (the outbox)
     # The values of the provider's registered template, for backends that send those.
-    template_params: Tuple[str, ...] = ()
+    template_params: tuple[str, ...] = ()
 
 
 class SmsGateway(Protocol):
@@ -44,12 +46,16 @@ def gateway_from_env() -> SmsGateway:
     raise SmsError(f"unknown SMS_BACKEND {name!r} (outbox or tencent)")
 
 
-TEST_MODE_VARIABLE = "SMS_OUTBOX_TEST_ONLY"  # "1": this production set-up is a test; the outbox will do
+TEST_MODE_VARIABLE = (
+    "SMS_OUTBOX_TEST_ONLY"  # "1": this production set-up is a test; the outbox will do
+)
 
 
 def check_production_backend(env: dict) -> None:
     """Production sends real codes: the outbox backend only when the environment says it is a test."""
     name = (env.get("SMS_BACKEND") or "outbox").strip().lower()
     if name == "outbox" and env.get(TEST_MODE_VARIABLE) != "1":
-        raise SmsError("production refuses to start with the SMS outbox (codes would reach no phone): set "
-                       f"SMS_BACKEND=tencent and its TENCENT_SMS_* variables, or {TEST_MODE_VARIABLE}=1 in a test")
+        raise SmsError(
+            "production refuses to start with the SMS outbox (codes would reach no phone): set "
+            f"SMS_BACKEND=tencent and its TENCENT_SMS_* variables, or {TEST_MODE_VARIABLE}=1 in a test"
+        )

@@ -4,6 +4,7 @@ Tencent sends only messages registered in advance: a signature (``TENCENT_SMS_SI
 and a template (``TENCENT_SMS_TEMPLATE_ID``) whose parameters here are the code and the
 minutes it is valid, e.g. "您的验证码为{1}，{2}分钟内有效，请勿告诉他人。".
 """
+
 import logging
 from dataclasses import dataclass
 
@@ -13,8 +14,8 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from sms import SmsError, SmsMessage
 from settings import current
+from sms import SmsError, SmsMessage
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,10 @@ class TencentSettings:
             return value
 
         return cls(
-            secret_id=required("TENCENT_SMS_SECRET_ID"), secret_key=required("TENCENT_SMS_SECRET_KEY"),
-            sdk_app_id=required("TENCENT_SMS_SDK_APP_ID"), sign_name=required("TENCENT_SMS_SIGN_NAME"),
+            secret_id=required("TENCENT_SMS_SECRET_ID"),
+            secret_key=required("TENCENT_SMS_SECRET_KEY"),
+            sdk_app_id=required("TENCENT_SMS_SDK_APP_ID"),
+            sign_name=required("TENCENT_SMS_SIGN_NAME"),
             template_id=required("TENCENT_SMS_TEMPLATE_ID"),
             region=settings.tencent_sms_region,
             endpoint=settings.tencent_sms_endpoint,
@@ -58,10 +61,14 @@ def _e164(phone: str) -> str:
 class TencentSmsGateway:
     def __init__(self, settings: TencentSettings) -> None:
         self.settings = settings
-        profile = ClientProfile(httpProfile=HttpProfile(protocol=settings.scheme, endpoint=settings.endpoint,
-                                                        reqTimeout=10))
-        self.client = sms_client.SmsClient(credential.Credential(settings.secret_id, settings.secret_key),
-                                           settings.region, profile)
+        profile = ClientProfile(
+            httpProfile=HttpProfile(
+                protocol=settings.scheme, endpoint=settings.endpoint, reqTimeout=10
+            )
+        )
+        self.client = sms_client.SmsClient(
+            credential.Credential(settings.secret_id, settings.secret_key), settings.region, profile
+        )
 
     @classmethod
     def from_env(cls) -> "TencentSmsGateway":

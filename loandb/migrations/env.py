@@ -1,4 +1,5 @@
 """Alembic's entry point: migrates the loan database named by the config or LOAN_DB_URL."""
+
 from alembic import context
 from sqlalchemy import text
 from sqlalchemy.types import TypeDecorator
@@ -32,16 +33,22 @@ def run_migrations() -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         try:
-            context.configure(connection=connection, target_metadata=Base.metadata,
-                              render_item=render_item, render_as_batch=sqlite,
-                              include_object=include_object)  # the search index is no model
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                render_item=render_item,
+                render_as_batch=sqlite,
+                include_object=include_object,
+            )  # the search index is no model
             with context.begin_transaction():
                 context.run_migrations()
             connection.commit()
         finally:
             if sqlite:
                 connection.rollback()
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pool's connection, as session.py wants it
+                connection.exec_driver_sql(
+                    "PRAGMA foreign_keys=ON"
+                )  # the pool's connection, as session.py wants it
 
 
 run_migrations()
