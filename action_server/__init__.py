@@ -11,7 +11,6 @@ it listens on ``ACTION_SERVER_HOST`` (127.0.0.1 unless told otherwise), and ever
 
 import hmac
 import logging
-from typing import Optional
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response

@@ -1,4 +1,7 @@
-"""``python -m action_server [--host H] [--port P] [--actions actions]``: see the package docstring."""
+"""``python -m action_server [--host H] [--port P] [--actions actions]``.
+
+See the package docstring.
+"""
 
 import argparse
 import logging

@@ -1,8 +1,6 @@
 """延期 / 展期: a form for the loan, the reason and the length, a summary, a confirmation,
 and one application stored for review."""
 
-import re
-import unicodedata
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -21,15 +19,14 @@ from actions.request_forms import (
 from overdue.account_snapshot import LoanSnapshot
 from overdue.bank_rules import BankRules, load_bank_rules
 from overdue.clock import today_in_china
-from overdue.parsing import parse_count
+from overdue.parsing import counts_in
 from overdue.remedies import deferral_decision
 
 
 def extract_months(text: str, low: int, high: int) -> int:
-    """'2个月', '两个月', '3' -> months, within the policy's bounds."""
-    normalized = unicodedata.normalize("NFKC", text)
-    match = re.search(r"([0-9]+|[一二两三四五六七八九十]+)\s*(?:个)?\s*(?:月|期)?", normalized)
-    months = parse_count(match.group(1)) if match else None
+    """'2个月', '两个月', '3' -> months (the first count), within the policy's bounds."""
+    counts = counts_in(text)
+    months = counts[0] if counts else None
     if months is None or not low <= months <= high:
         raise BadAnswer("utter_deferral_months_expected", min_months=low, max_months=high)
     return months

@@ -39,7 +39,10 @@ def topic_after_answer(request: str | None, loans: list[LoanSnapshot]) -> str | 
 
 
 def option_buttons(options: list[str], domain: dict[str, Any]) -> list[dict[str, str]]:
-    """The menu's buttons for these options, in their order (titles and payloads from the domain)."""
+    """The menu's buttons for these options, in their order.
+
+    Titles and payloads come from the domain.
+    """
     menu = domain["responses"][MENU][0]["buttons"]
     return [menu[GENERAL.index(option)] for option in options]
 

@@ -43,7 +43,10 @@ def handoff_reason(tracker: Tracker) -> str:
 def summary(
     tracker: Tracker, customer_id: int | None, policy: BankRules, session
 ) -> dict[str, Any]:
-    """What the agent reads first: the customer's words, the bot's answers, the loans, the requests."""
+    """What the agent reads first.
+
+    The customer's words, the bot's answers, the loans, the requests.
+    """
     asked = [
         mask_numbers(m.get("text") or "") for m in recent_user_messages(tracker.events, limit=6)
     ]
@@ -160,7 +163,7 @@ class ActionHandoff(BankAction):
             return events
         wait = max(1, (ahead + 1) * policy.minutes_per_waiting_ticket)
         dispatcher.utter_message(response="utter_handoff_started", wait_minutes=wait)
-        return events + [ConversationPaused()]
+        return [*events, ConversationPaused()]
 
 
 class ActionRelayAgentMessage(BankAction):
@@ -204,4 +207,4 @@ class ActionHandback(BankAction):
         )
         if not asked:
             dispatcher.utter_message(response="utter_handoff_resolved")
-        return [SlotSet("handoff_ticket_id", None)] + asked
+        return [SlotSet("handoff_ticket_id", None), *asked]

@@ -31,6 +31,7 @@ from overdue.bank_rules import load_bank_rules
 from overdue.clock import now_in_china
 from overdue.identity_digits import find_identity_digits
 from overdue.identity_rules import IdentityRules, phone_tail
+from overdue.remedies import REMEDY_INTENTS
 from sms import SmsError, SmsMessage, gateway_from_env
 
 logger = logging.getLogger(__name__)
@@ -39,15 +40,8 @@ FORM = "identity_form"
 CODE_SLOT = "otp_code"
 BANK_LOGIN_KEY = "bank_login_customer_id"
 BANK_LOGIN_CHANNELS = {"socketio"}  # the only channel that checks the bank's signed token
-REMEDIES = {
-    "request_deferral",
-    "request_installment",
-    "promise_to_pay",
-    "request_penalty_waiver",
-    "report_payment_made",
-}
 # Answered only for a verified customer; the others have a general answer.
-NEEDS_IDENTITY = {"ask_overdue_status", "ask_credit_impact", "ask_what_if"} | REMEDIES
+NEEDS_IDENTITY = {"ask_overdue_status", "ask_credit_impact", "ask_what_if", *REMEDY_INTENTS}
 # Why verification stopped (slot identity_blocked), and what the customer is told.
 BLOCK_RESPONSES = {
     "attempts": "utter_identity_locked",
@@ -298,10 +292,11 @@ class ValidateIdentityForm(BankAction):
                 response="utter_identity_verified",
                 customer_name=next(e["value"] for e in login if e["name"] == "customer_name"),
             )
-            return login + [SlotSet("requested_slot", None)]
+            return [*login, SlotSet("requested_slot", None)]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if tracker.latest_action_name != "action_listen" and intent != "inform":
-            # The form is opening on the request itself (我下周五还3000): its numbers are not digits of identity.
+            # The form is opening on the request itself (我下周五还3000): its numbers are not
+            # digits of identity.
             return []
         rules = load_bank_rules().identity
         with session_scope() as session:
@@ -381,7 +376,7 @@ class ValidateIdentityForm(BankAction):
         if outcome.source_blocked:
             return events + stop("source_blocked")
         if failures >= limit:
-            return events + [SlotSet("requested_slot", None)]  # ends the form; the answer explains
+            return [*events, SlotSet("requested_slot", None)]  # ends the form; the answer explains
         # Never say which of the two was wrong.
         dispatcher.utter_message(response="utter_identity_mismatch", remaining=limit - failures)
         return events

@@ -1,8 +1,6 @@
 """分期: a card's unpaid statement balance split over a term the customer picks, or, for a
 loan, a negotiated plan at the monthly amount the customer can afford, sent for review."""
 
-import re
-import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +21,7 @@ from actions.request_forms import (
 from overdue.account_snapshot import LoanSnapshot
 from overdue.bank_rules import BankRules, load_bank_rules
 from overdue.money import format_rate, format_yuan
-from overdue.parsing import parse_amount, parse_count
+from overdue.parsing import counts_in, parse_amount
 from overdue.remedies import card_installment_options
 
 
@@ -39,9 +37,8 @@ def choose_card(tracker: Tracker, text: str, policy: BankRules) -> int:
 
 
 def choose_term(tracker: Tracker, text: str, policy: BankRules) -> int:
-    normalized = unicodedata.normalize("NFKC", text)
-    for span in re.findall(r"[0-9]+|[一二两三四五六七八九十]+", normalized):
-        months = parse_count(span)
+    """'6期', '分十二期' -> the first count that is a term the policy offers."""
+    for months in counts_in(text):
         if months in policy.card_installment_terms:
             return months
     raise BadAnswer(

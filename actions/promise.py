@@ -1,6 +1,7 @@
 """还款承诺: a date within the policy's window and an amount up to what is owed, a
 confirmation, and the promise stored; a partial amount is told its shortfall."""
 
+from contextlib import suppress
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -61,16 +62,12 @@ def prefill(
 ) -> dict[str, str]:
     """Date and amount from the message that started the flow, when they are valid."""
     values: dict[str, str] = {}
-    try:
+    with suppress(BadAnswer):
         values["promise_date"] = promised_date(
             entities.get("date") or text, today_in_china(), policy
         ).isoformat()
-    except BadAnswer:
-        pass
-    try:
+    with suppress(BadAnswer):
         values["promise_amount"] = str(promised_amount(entities.get("amount") or text, loan))
-    except BadAnswer:
-        pass
     return values
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
 from actions.base import BankAction, hand_over
 from actions.satisfaction import ask_for_rating
@@ -25,6 +26,7 @@ from overdue.account_snapshot import LoanSnapshot
 from overdue.bank_rules import BankRules, load_bank_rules
 from overdue.clock import now_in_china, today_in_china
 from overdue.context_replies import declines_with_reason, yes_or_no
+from overdue.requests import status_words
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,27 @@ def verified_loans(tracker: Tracker, policy: BankRules) -> list[LoanSnapshot]:
         )
 
 
+def told_request_open(
+    dispatcher: CollectingDispatcher,
+    session: Session,
+    customer_id: int,
+    kind: str,
+    loan_id: int | None,
+) -> bool:
+    """One open request of a kind per loan: when there is one already, the customer is told
+    its reference and where it stands (``utter_request_exists``) instead of a second one
+    being started or stored."""
+    existing = open_request(session, customer_id, kind, loan_id)
+    if existing is None:
+        return False
+    dispatcher.utter_message(
+        response="utter_request_exists",
+        reference=existing.reference,
+        status=status_words(existing.status),
+    )
+    return True
+
+
 def chosen_loan(tracker: Tracker, policy: BankRules) -> LoanSnapshot | None:
     loan_id = tracker.get_slot("chosen_loan_id")
     return next((loan for loan in verified_loans(tracker, policy) if loan.loan_id == loan_id), None)
@@ -96,7 +119,8 @@ class RequestFormValidator(BankAction, abc.ABC):
 
     @abc.abstractmethod
     def extractors(self) -> dict[str, Callable[[Tracker, str, BankRules], Any]]:
-        """Slot name -> extractor(tracker, text, policy) returning the value or raising BadAnswer."""
+        """Slot name -> extractor(tracker, text, policy) returning the value or raising
+        BadAnswer."""
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         if tracker.active_loop.get("name") != self.form:
@@ -159,7 +183,7 @@ class RequestSubmitter(BankAction, abc.ABC):
             if declines_with_reason(tracker.latest_message.get("text") or ""):
                 # "太贵了" / "不接受": this plan is closed; what else fits, instead of asking again.
                 dispatcher.utter_message(response="utter_plan_declined")
-                return reset_flow_slots() + [FollowupAction("action_offer_options")]
+                return [*reset_flow_slots(), FollowupAction("action_offer_options")]
             dispatcher.utter_message(response="utter_request_cancelled")
             return reset_flow_slots()
         policy = load_bank_rules()
@@ -170,13 +194,7 @@ class RequestSubmitter(BankAction, abc.ABC):
         customer_id = int(tracker.get_slot("customer_id"))
         fields = self.record_fields(tracker, loan, policy)
         with session_scope() as session:
-            existing = open_request(session, customer_id, self.kind, loan.loan_id)
-            if existing is not None:
-                dispatcher.utter_message(
-                    response="utter_request_exists",
-                    reference=existing.reference,
-                    status=STATUS_WORDS.get(existing.status, existing.status),
-                )
+            if told_request_open(dispatcher, session, customer_id, self.kind, loan.loan_id):
                 return reset_flow_slots()
             request = create_request(
                 session,
@@ -196,9 +214,6 @@ class RequestSubmitter(BankAction, abc.ABC):
         return reset_flow_slots() + ask_for_rating(
             dispatcher, tracker
         )  # a finished request: 满意度, once
-
-
-STATUS_WORDS = {"pending_review": "审核中", "active": "已生效"}
 
 
 class ActionCancelRequest(BankAction):

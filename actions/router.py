@@ -21,16 +21,16 @@ from actions.identity import FORM as IDENTITY_FORM
 from actions.identity import NEEDS_IDENTITY, bank_login_events, fresh_identity_slots, is_locked
 from actions.loan_choice import find_loan
 from actions.promise import prefill as prefill_promise
-from actions.request_forms import STATUS_WORDS, reset_flow_slots, verified_loans
+from actions.request_forms import reset_flow_slots, told_request_open, verified_loans
 from loandb.models import Payment
-from loandb.service_requests import create_request, open_request
+from loandb.service_requests import create_request
 from loandb.session import session_scope
 from overdue.account_snapshot import LoanSnapshot
 from overdue.bank_rules import BankRules, load_bank_rules
 from overdue.clock import CHINA, now_in_china, today_in_china
 from overdue.identity_digits import find_identity_digits
 from overdue.money import format_yuan
-from overdue.remedies import deferral_decision, waiver_decision
+from overdue.remedies import REMEDY_INTENTS, deferral_decision, waiver_decision
 
 logger = logging.getLogger(__name__)
 
@@ -103,15 +103,8 @@ def _existing(
 ) -> bool:
     """Tells the customer about an open request of this kind instead of starting another."""
     with session_scope() as session:
-        existing = open_request(session, int(tracker.get_slot("customer_id")), kind, loan.loan_id)
-        if existing is None:
-            return False
-        dispatcher.utter_message(
-            response="utter_request_exists",
-            reference=existing.reference,
-            status=STATUS_WORDS.get(existing.status, existing.status),
-        )
-        return True
+        customer_id = int(tracker.get_slot("customer_id"))
+        return told_request_open(dispatcher, session, customer_id, kind, loan.loan_id)
 
 
 def _form_with_loan(form: str, candidates: list[LoanSnapshot], *events: dict[str, Any]) -> Step:
@@ -138,8 +131,9 @@ def start_deferral(
         dispatcher.utter_message(
             response="utter_offer_installment" if refused.is_card else "utter_offer_human_review"
         )
-        return refusal(tracker, "request_deferral") + [
-            SlotSet("followup_topic", f"deferral_refused_{reason}")
+        return [
+            *refusal(tracker, "request_deferral"),
+            SlotSet("followup_topic", f"deferral_refused_{reason}"),
         ]
     if len(eligible) == 1 and _existing(dispatcher, tracker, "deferral", eligible[0]):
         return step("done")
@@ -220,8 +214,9 @@ def start_waiver(
             clean_months=policy.waiver_clean_history_months,
         )
         dispatcher.utter_message(response="utter_offer_human_review")
-        return refusal(tracker, "request_penalty_waiver") + [
-            SlotSet("followup_topic", f"waiver_refused_{decision.reason}")
+        return [
+            *refusal(tracker, "request_penalty_waiver"),
+            SlotSet("followup_topic", f"waiver_refused_{decision.reason}"),
         ]
     if _existing(dispatcher, tracker, "penalty_waiver", loan):
         return step("done")
@@ -287,6 +282,9 @@ STARTERS: dict[str, Callable[..., Step]] = {
     "request_penalty_waiver": start_waiver,
     "report_payment_made": start_payment_check,
 }
+# Each remedy of the core (overdue/remedies.py) has its starter here, and nothing else does.
+if set(STARTERS) != set(REMEDY_INTENTS):
+    raise RuntimeError("actions/router.py STARTERS must cover overdue.remedies.REMEDY_INTENTS")
 
 
 class ActionRouteRequest(BankAction):

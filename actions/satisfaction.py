@@ -136,6 +136,6 @@ class ActionReadSatisfaction(BankAction):
             "kept" if kept else "gone",
         )
         if intent == "complain":  # kept as the rating's words, and a person takes the complaint
-            return events + [FollowupAction("action_handoff")]
+            return [*events, FollowupAction("action_handoff")]
         dispatcher.utter_message(response="utter_satisfaction_words_thanks")
         return events

@@ -1,1 +1,4 @@
-"""Components that run inside the Rasa server's NLU pipeline (the action server never imports them)."""
+"""Components that run inside the Rasa server's NLU pipeline.
+
+The action server never imports them.
+"""

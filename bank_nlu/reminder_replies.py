@@ -5,7 +5,8 @@ one of the policy's ``opt_out_words`` (or ``opt_in_words``), ignoring case, spac
 punctuation, is ``stop_reminders`` (or ``resume_reminders``) with full confidence.
 Exactly 解绑 is ``unbind_wechat``: the customer's WeChat is unbound from their account. A
 request for a new one-time code (exactly 重新发送, 没收到 ...) is ``inform``, an answer to the
-code request, so that the identity form takes it rather than the fallback. Anything else is left as the classifiers had it. Put it after FallbackClassifier.
+code request, so that the identity form takes it rather than the fallback. Anything else is
+left as the classifiers had it. Put it after FallbackClassifier.
 """
 
 from __future__ import annotations

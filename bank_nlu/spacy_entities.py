@@ -374,7 +374,8 @@ class SpacyEntityRuler(GraphComponent):
             entities = list(message.get(ENTITIES) or [])
             for entity in rule_entities(self._nlp, text):
                 overlapping = [e for e in entities if overlaps(entity, e)]
-                # A rule's longer span of the same kind replaces DIET's pieces of it (过两天, not 两天).
+                # A rule's longer span of the same kind replaces DIET's pieces of it
+                # (过两天, not 两天).
                 if all(
                     e["entity"] == entity["entity"]
                     and entity["start"] <= e["start"]

@@ -4,7 +4,7 @@ trigram: a scan, stopped early when matches are many), a search with filters, an
 first page with its count (up to console/history.py's COUNT_UP_TO), as
 /agent/history runs them (loandb/ticket_history.py). Not part of the tests.
 
-    .venv/bin/python -m benchmarks.history_search                    # 100,000 tickets, both databases
+    .venv/bin/python -m benchmarks.history_search            # 100,000 tickets, both databases
     .venv/bin/python -m benchmarks.history_search --tickets 5000 --databases sqlite
 
 Each database is a throwaway (a temporary SQLite file; a new PostgreSQL schema at
@@ -155,7 +155,7 @@ def measure(url: str, repeat: int) -> dict[str, dict[str, object]]:
     results = {}
     for name, wanted in searches.items():
 
-        def page() -> None:
+        def page(wanted: HistoryFilter = wanted) -> None:  # this search's own filter
             with session_scope(url) as session:
                 count(session, wanted, up_to=COUNT_UP_TO + 1)  # as the page counts
                 rows(session, wanted, 0, 50)
@@ -192,7 +192,7 @@ def run(database: str, tickets: int, repeat: int) -> dict[str, object]:
         cleanup()
 
 
-def main(argv: list[str] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -214,7 +214,8 @@ def main(argv: list[str] = None) -> None:
         for name, result in found["searches"].items():
             timing = result["page_and_count"]
             print(
-                f"   {name:42} {result['matches']:>7} matches   p50 {timing['p50_ms']:>8} ms   p95 {timing['p95_ms']:>8} ms"
+                f"   {name:42} {result['matches']:>7} matches"
+                f"   p50 {timing['p50_ms']:>8} ms   p95 {timing['p95_ms']:>8} ms"
             )
     out = (
         ROOT

@@ -253,7 +253,8 @@ def stored_user_messages(tracker_db_url: str, senders: list[str]) -> dict[str, l
     with engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id = ANY(:senders) ORDER BY id"
+                "SELECT sender_id, data FROM events"
+                " WHERE type_name = 'user' AND sender_id = ANY(:senders) ORDER BY id"
             ),
             {"senders": [REST_PREFIX + sender for sender in senders]},
         )
@@ -283,11 +284,7 @@ def check_against_tracker(run: LoadRun, tracker_db_url: str) -> dict[str, int]:
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    return (
-        ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-        if ordered
-        else 0.0
-    )
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def summary(run: LoadRun, check: dict[str, int]) -> dict:
@@ -338,11 +335,13 @@ def tier_cpu(setup) -> dict[str, float]:
 
 def to_markdown(result: dict) -> str:
     lines = [
-        f"# Load test {result['started_at']} (commit {result['commit']}, {result['cpu_count']} cores)",
+        f"# Load test {result['started_at']} (commit {result['commit']},"
+        f" {result['cpu_count']} cores)",
         "",
-        f"{result['customers']} simulated customers for {result['duration_s']} s on {result['rasa_instances']} "
-        f"Rasa instances and {result['action_servers']} action servers behind nginx; PostgreSQL, Redis lock "
-        f"store; {result['think_s']} s mean pause between a customer's messages.",
+        f"{result['customers']} simulated customers for {result['duration_s']} s on"
+        f" {result['rasa_instances']} Rasa instances and {result['action_servers']} action servers"
+        f" behind nginx; PostgreSQL, Redis lock store; {result['think_s']} s mean pause between a"
+        " customer's messages.",
         "",
         "| measure | value |",
         "|---|---|",
@@ -381,14 +380,15 @@ def commit() -> str:
 
 
 def seeded_schema(base_url: str, random_customers: int = 0) -> str:
-    from loandb.seed import add_random_customers, create_schema, reset_demo_customers
+    from loandb.migrate import upgrade
+    from loandb.seed import add_random_customers, reset_demo_customers
     from loandb.session import session_scope
     from overdue.clock import today_in_china
 
     schema = f"load_{uuid.uuid4().hex[:10]}"
     ensure_schema(base_url, schema)
     url = database_url_in_schema(base_url, schema)
-    create_schema(url)
+    upgrade(url)
     with session_scope(url) as session:
         reset_demo_customers(session, today_in_china())
         add_random_customers(session, random_customers, today_in_china())

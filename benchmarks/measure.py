@@ -55,7 +55,10 @@ def git_commit(root: Path = ROOT) -> dict[str, object]:
 
 
 def machine_stamp() -> dict[str, object]:
-    """What a result is only comparable with: the core count, the commit, and how busy the machine was."""
+    """What a result is only comparable with.
+
+    The core count, the commit, and how busy the machine was.
+    """
     return {
         "cpu_count": cpu_count(),
         **git_commit(),

@@ -46,7 +46,8 @@ from benchmarks.turn_profile import (
 )
 from dialogue.action_calls import SWITCH
 from launcher import ROOT, latest_model, running_servers
-from loandb.seed import add_random_customers, create_schema, reset_demo_customers
+from loandb.migrate import upgrade
+from loandb.seed import add_random_customers, reset_demo_customers
 from loandb.session import session_scope
 from overdue.clock import today_in_china
 
@@ -293,7 +294,7 @@ def stages_plot(result: dict, path: Path) -> None:
     for stage in stages:
         values = [result["modes"][m]["stages"]["ms_per_turn"][stage] for m in modes]
         axis.bar(modes, values, bottom=bottoms, label=stage)
-        bottoms = [b + v for b, v in zip(bottoms, values)]
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]  # one per mode
     axis.set_ylabel("ms per turn (one conversation at a time)")
     axis.legend(fontsize=8)
     figure.tight_layout()
@@ -337,7 +338,8 @@ def to_markdown(result: dict) -> str:
     )
     for index, row in enumerate(modes[names[0]]["rest_turns"]):
         lines.append(
-            f"| REST turn, {row['conversations']} conversation{'s' if row['conversations'] > 1 else ''}"
+            f"| REST turn, {row['conversations']} conversation"
+            f"{'s' if row['conversations'] > 1 else ''}"
             " at once | " + " | ".join(cells(modes[m]["rest_turns"][index]) for m in names) + " |"
         )
     lines += [
@@ -385,8 +387,9 @@ def to_markdown(result: dict) -> str:
             "## Where a turn's time goes",
             "",
             (
-                f"Rasa's processor in the benchmark process with the same model and action server, one "
-                f"conversation at a time ({modes[staged[0]]['stages']['turns']} turns); ms per turn."
+                "Rasa's processor in the benchmark process with the same model and action server,"
+                " one conversation at a time"
+                f" ({modes[staged[0]]['stages']['turns']} turns); ms per turn."
             ),
             "",
             "| stage | " + " | ".join(staged) + " |",
@@ -447,7 +450,7 @@ def main() -> None:
         training["model_mb"] = round(model.stat().st_size / 1024 / 1024, 1)
         result["training"] = training
         loans_url = f"sqlite:///{work / 'loans.db'}"
-        create_schema(loans_url)
+        upgrade(loans_url)
         with session_scope(loans_url) as session:
             reset_demo_customers(session, today_in_china())
             add_random_customers(session, args.random_customers, today_in_china())

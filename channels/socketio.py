@@ -113,7 +113,8 @@ class GuardedSocketIOInput(SocketIOInput):
             return await agent.tracker_store.retrieve(session_id)
 
         async def usable(session_id: str, login_customer: int | None) -> bool:
-            """An issued id whose conversation is not idle too long, nor another customer's login."""
+            """An issued id whose conversation is not idle too long, nor another customer's
+            login."""
             if not is_issued(session_id):
                 return False
             try:
@@ -200,7 +201,8 @@ class GuardedSocketIOInput(SocketIOInput):
                     session_id, faults.response_text("utter_bank_login_refused")
                 )
             if "app" in server:
-                # Reminders the bank sent while the customer was away appear now, in the conversation.
+                # Reminders the bank sent while the customer was away appear now, in the
+                # conversation.
                 await deliver_waiting_reminders(
                     server["app"].ctx.agent,
                     session_id,

@@ -337,7 +337,7 @@ def message_key(message) -> str:
     return f"{message.source}:{getattr(message, 'id', None) or message.create_time}"
 
 
-def fresh_timestamp(timestamp: str, now: float = None) -> bool:
+def fresh_timestamp(timestamp: str, now: float | None = None) -> bool:
     """A callback's timestamp within REPLAY_WINDOW_SECONDS of our clock."""
     try:
         sent = int(timestamp)

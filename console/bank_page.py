@@ -1,24 +1,35 @@
-"""The demo bank page's settings, and (in demo mode only) its bank-login tokens.
+"""The demo bank page's settings, its widget files, and (in demo mode only) its bank-login tokens.
 
 ``/bank-page-config.js`` tells the page which socket servers its web chat may use
 (``WIDGET_SOCKET_URLS``, space-separated; the first is used), so no link can point the bank's
 page at another server. ``BANK_LOGIN_DEMO=1`` (bin/run sets it; production never does) lets
 the page's "已登录网银" switch ask for a short-lived login token for one demo customer; the
-real bank's login server mints these in production (overdue/bank_login.py).
+real bank's login server mints these in production (overdue/bank_login.py). The routes are
+in console/routes/bank_page.py.
 """
 
-import json
+from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from loandb.models import Customer
 from loandb.session import session_scope
-from overdue.bank_login import mint_token
 from settings import current
 
 DEFAULT_SOCKET_URL = "http://localhost:5005"
+WIDGET = Path(__file__).resolve().parent.parent / "widget"
+BANK_PAGE = WIDGET / "index.html"
+# The customer page and the widget's files: named one by one, so nothing else is served.
+WIDGET_FILES = {
+    "widget.js": WIDGET / "widget.js",
+    "widget.css": WIDGET / "widget.css",
+    "avatar.svg": WIDGET / "avatar.svg",
+    "vendor/socket.io.min.js": WIDGET
+    / "node_modules"
+    / "socket.io-client"
+    / "dist"
+    / "socket.io.min.js",
+}
 
 
 def demo_mode() -> bool:
@@ -29,36 +40,14 @@ def socket_urls() -> list:
     return current().widget_socket_url_list or [DEFAULT_SOCKET_URL]
 
 
-def bank_page_router() -> APIRouter:
-    router = APIRouter()
-
-    @router.get("/bank-page-config.js")
-    def page_config() -> Response:
-        settings = {"socketUrls": socket_urls(), "demoLogin": demo_mode()}
-        body = f"window.BankPageSettings = {json.dumps(settings)};\n"
-        return Response(
-            body, media_type="application/javascript", headers={"Cache-Control": "no-store"}
-        )
-
-    @router.get("/demo/bank-login-token")
-    def demo_login_token(customer: str = "") -> JSONResponse:
-        if not demo_mode():
-            raise HTTPException(status_code=404, detail="not found")
-        with session_scope() as session:
-            found = (
-                session.execute(
-                    select(Customer).where(
-                        Customer.name == customer[:20], Customer.is_demo.is_(True)
-                    )
-                )
-                .scalars()
-                .first()
+def demo_customer_id(name: str) -> int | None:
+    """The id of the demo customer of that name; None for anyone else (real customers too)."""
+    with session_scope() as session:
+        found = (
+            session.execute(
+                select(Customer).where(Customer.name == name[:20], Customer.is_demo.is_(True))
             )
-            if found is None:
-                raise HTTPException(status_code=404, detail="no such demo customer")
-            customer_id = found.id
-        return JSONResponse(
-            {"token": mint_token(customer_id)}, headers={"Cache-Control": "no-store"}
+            .scalars()
+            .first()
         )
-
-    return router
+        return found.id if found is not None else None

@@ -1,19 +1,17 @@
 """常用语: canned replies from canned_replies.yml (beside policy.yml), with the customer's
 name, amount owed and earliest due date filled in from the loan database, searchable by
 keyword. GET /agent/api/tickets/{id}/canned-replies?q=罚息 answers them as JSON for the
-ticket page's reply box. Registered in console/app.py with
-``app.include_router(canned_replies_router(current_agent))``."""
+ticket page's reply box (console/routes/canned_replies.py)."""
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
-from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.orm import Session
 
 from loandb.models import Customer, HandoffTicket
@@ -94,26 +92,15 @@ def customer_figures(session: Session, customer_id: int | None, today: date) -> 
     return figures
 
 
-def canned_replies_router(current_agent: Callable) -> APIRouter:
-    router = APIRouter()
-
-    @router.get("/agent/api/tickets/{ticket_id}/canned-replies")
-    def canned_replies(ticket_id: int, q: str = "", agent=Depends(current_agent)):
-        with session_scope() as session:
-            ticket = session.get(HandoffTicket, ticket_id)
-            if ticket is None:
-                raise HTTPException(status_code=404, detail="no such ticket")
-            figures = customer_figures(session, ticket.customer_id, today_in_china())
-        return {
-            "replies": [
-                {
-                    "title": reply.title,
-                    "keywords": list(reply.keywords),
-                    "text": fill(reply.text, figures),
-                }
-                for reply in load_canned_replies()
-                if reply.matches(q[:50])
-            ]
-        }
-
-    return router
+def ticket_replies(ticket_id: int, words: str) -> list[dict[str, Any]] | None:
+    """The replies matching ``words``, filled in for the ticket's customer; None: no such ticket."""
+    with session_scope() as session:
+        ticket = session.get(HandoffTicket, ticket_id)
+        if ticket is None:
+            return None
+        figures = customer_figures(session, ticket.customer_id, today_in_china())
+    return [
+        {"title": reply.title, "keywords": list(reply.keywords), "text": fill(reply.text, figures)}
+        for reply in load_canned_replies()
+        if reply.matches(words)
+    ]

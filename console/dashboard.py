@@ -6,27 +6,24 @@ waiting and who has waited longer than policy's ``target_wait_minutes``; custome
 ratings per day (beside complaints) and per agent.
 
 Conversations, containment and complaints come from Rasa's events table (the tracker
-store); tickets, promises and reviews from the loan database. Registered in console/app.py
-with ``app.include_router(dashboard_router(current_agent))``.
+store); tickets, promises and reviews from the loan database. The routes are in
+console/routes/dashboard.py.
 """
 
 import json
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from console.identity_locks import failure_counts
-from console.pages import SUPERVISOR, render
+from console.pages import SUPERVISOR
 from console.reviews import REVIEW_WORDS
 from console.tickets import CHANNEL_WORDS, REASON_WORDS
 from loandb import identity_store
@@ -267,7 +264,8 @@ def dashboard(session: Session, today: date, now: datetime | None = None) -> dic
             for row in reviews_per_agent(session, _start(today - timedelta(days=REVIEW_DAYS - 1)))
         ],
         "review_words": list(REVIEW_WORDS.values()),
-        # Customers' own ratings (满意度), per day beside the complaints, and per agent for handed-back tickets.
+        # Customers' own ratings (满意度), per day beside the complaints, and per agent for
+        # handed-back tickets.
         # Failed identity checks across every channel: a spike is someone guessing (issue 13).
         "identity": {
             **failure_counts(session),
@@ -353,30 +351,11 @@ def supervisor_panel(session: Session, now: datetime, policy: BankRules) -> dict
     }
 
 
-def dashboard_router(current_agent: Callable) -> APIRouter:
-    router = APIRouter()
-
-    def figures(agent: dict[str, Any]) -> dict[str, Any]:
-        now = now_in_china()
-        with session_scope() as session:
-            found = dashboard(session, now.date(), now)
-            if agent.get("role") == SUPERVISOR:
-                found["panel"] = supervisor_panel(session, now, load_bank_rules())
-        return found
-
-    @router.get("/agent/dashboard", response_class=HTMLResponse)
-    def dashboard_page(request: Request, agent=Depends(current_agent)):
-        found = figures(agent)
-        return render(request, "dashboard.html", agent, figures=found)
-
-    @router.get("/agent/api/dashboard")
-    def dashboard_api(agent=Depends(current_agent)):
-        return figures(agent)
-
-    @router.get("/agent/vendor/echarts.min.js")
-    def echarts(agent=Depends(current_agent)):
-        if not ECHARTS.exists():
-            raise HTTPException(status_code=404, detail="ECharts is not installed: run bin/setup")
-        return FileResponse(ECHARTS, media_type="text/javascript")
-
-    return router
+def figures_for(agent: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's figures, with the live panel for a supervisor."""
+    now = now_in_china()
+    with session_scope() as session:
+        found = dashboard(session, now.date(), now)
+        if agent.get("role") == SUPERVISOR:
+            found["panel"] = supervisor_panel(session, now, load_bank_rules())
+    return found

@@ -4,19 +4,13 @@ Chinese is set in reportlab's built-in CID font STSong-Light (no font file to sh
 readers supply the glyphs). The header names the ticket, the customer (numbers masked), the
 channel, the agent and the times; then every message with its time, sender, intent and
 emotion. The kept transcript for a resolved ticket, else the live one from Rasa. Each
-export is in the audit log. Registered in console/app.py with
-``app.include_router(export_router(current_agent, rasa_api))``.
+export is in the audit log. The route is in console/routes/export.py.
 """
 
-import asyncio
 import io
-import logging
-from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import Response
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -24,17 +18,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy.orm import Session
 
-from console.tickets import CHANNEL_WORDS, REASON_WORDS, STATUS_WORDS, audit
-from console.transcripts import SENDER_WORDS, messages_from_tracker
-from gateways.rasa_http import RasaAPI
+from console.tickets import CHANNEL_WORDS, REASON_WORDS, STATUS_WORDS
+from console.transcripts import SENDER_WORDS
 from loandb.models import Agent, Customer, HandoffTicket
-from loandb.session import session_scope
 from loandb.transcripts import kept_messages
 from overdue.clock import as_china, now_in_china
 from overdue.masking import mask_tail
-
-logger = logging.getLogger(__name__)
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -100,55 +91,26 @@ def transcript_pdf(header: dict[str, str], messages: list[dict[str, Any]]) -> by
     return buffer.getvalue()
 
 
-def export_router(current_agent: Callable, rasa_api: RasaAPI) -> APIRouter:
-    router = APIRouter()
-
-    def ticket_header(ticket_id: int, agent_id: int) -> dict[str, Any]:
-        with session_scope() as session:
-            ticket = session.get(HandoffTicket, ticket_id)
-            if ticket is None:
-                raise HTTPException(status_code=404, detail="no such ticket")
-            customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
-            resolver = session.get(Agent, ticket.agent_id) if ticket.agent_id else None
-            audit(session, agent_id, "export_pdf", ticket)
-            return {
-                "conversation_id": ticket.conversation_id,
-                "messages": kept_messages(session, ticket.id),
-                "header": {
-                    "title": f"人工服务工单 #{ticket.id} 对话记录",
-                    "工单": f"#{ticket.id}，{REASON_WORDS.get(ticket.reason, ticket.reason)}，优先级 {ticket.priority}，"
-                    f"{STATUS_WORDS.get(ticket.status, ticket.status)}",
-                    "客户": (
-                        f"{customer.name}（身份证 {mask_tail(customer.id_number)}，手机 {mask_tail(customer.phone)}）"
-                        if customer
-                        else "未核实身份"
-                    ),
-                    "渠道": CHANNEL_WORDS.get(ticket.channel, ticket.channel),
-                    "处理坐席": resolver.display_name if resolver else "—",
-                    "时间": f"转人工 {_when(ticket.created_at)}，结束 {_when(ticket.resolved_at)}",
-                    "导出": f"{_when(now_in_china())}（北京时间）",
-                },
-            }
-
-    @router.get("/agent/tickets/{ticket_id}/transcript.pdf")
-    async def transcript_file(ticket_id: int, agent=Depends(current_agent)):
-        found = await asyncio.to_thread(ticket_header, ticket_id, agent["id"])
-        messages = found["messages"]
-        if messages is None:  # not resolved yet: the conversation as Rasa has it now
-            try:
-                messages = messages_from_tracker(await rasa_api.tracker(found["conversation_id"]))
-            except Exception:
-                logger.exception("ticket %s: could not read its conversation from Rasa", ticket_id)
-                raise HTTPException(
-                    status_code=503, detail="the conversation cannot be read right now"
-                )
-        pdf = await asyncio.to_thread(transcript_pdf, found["header"], messages)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f'attachment; filename="ticket-{ticket_id}-transcript.pdf"'
-            },
-        )
-
-    return router
+def ticket_export(session: Session, ticket: HandoffTicket) -> dict[str, Any]:
+    """The PDF's header, the kept messages (None while the ticket is open) and the conversation."""
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    resolver = session.get(Agent, ticket.agent_id) if ticket.agent_id else None
+    return {
+        "conversation_id": ticket.conversation_id,
+        "messages": kept_messages(session, ticket.id),
+        "header": {
+            "title": f"人工服务工单 #{ticket.id} 对话记录",
+            "工单": f"#{ticket.id}，{REASON_WORDS.get(ticket.reason, ticket.reason)}，"
+            f"优先级 {ticket.priority}，{STATUS_WORDS.get(ticket.status, ticket.status)}",
+            "客户": (
+                f"{customer.name}（身份证 {mask_tail(customer.id_number)}，"
+                f"手机 {mask_tail(customer.phone)}）"
+                if customer
+                else "未核实身份"
+            ),
+            "渠道": CHANNEL_WORDS.get(ticket.channel, ticket.channel),
+            "处理坐席": resolver.display_name if resolver else "—",
+            "时间": f"转人工 {_when(ticket.created_at)}，结束 {_when(ticket.resolved_at)}",
+            "导出": f"{_when(now_in_china())}（北京时间）",
+        },
+    }

@@ -4,21 +4,16 @@
     /agent/history.csv?...the same filters...
 
 Newest first, 50 a page. The CSV is UTF-8 with a byte-order mark, so Excel opens the Chinese
-correctly; each export is in the audit log. Registered in console/app.py with
-``app.include_router(history_router(current_agent, check_csrf))``.
+correctly; each export is in the audit log. The routes are in console/routes/history.py.
 """
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
-
-from console.pages import render
 from console.reviews import REVIEW_WORDS
 from console.tickets import CHANNEL_WORDS, REASON_WORDS, STATUS_WORDS, audit
 from loandb.session import session_scope
@@ -26,7 +21,8 @@ from loandb.ticket_history import NOT_REVIEWED, HistoryFilter, agent_choices, al
 from overdue.clock import as_china, now_in_china
 
 PER_PAGE = 50
-COUNT_UP_TO = 2000  # beyond this the page says "more than 2000": counting every match of a common word is slow
+# Beyond this the page says "more than 2000": counting every match of a common word is slow.
+COUNT_UP_TO = 2000
 FILTER_KEYS = (
     "since",
     "until",
@@ -160,51 +156,42 @@ def csv_lines(found: Iterator[dict[str, Any]]) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def history_router(current_agent: Callable, check_csrf: Callable) -> APIRouter:
-    router = APIRouter()
+def page_context(params: dict[str, str]) -> dict[str, Any]:
+    """What the history page shows for a query string: one page of matches, counted up to
+    ``COUNT_UP_TO``, the filters kept for the next page's link, and the filters' choices."""
+    wanted = parse_filter(params)
+    page = max(_number(params.get("page") or "") or 1, 1)
+    with session_scope() as session:
+        total = count(session, wanted, up_to=COUNT_UP_TO + 1)
+        found = [shown(row) for row in rows(session, wanted, (page - 1) * PER_PAGE, PER_PAGE)]
+        agents = agent_choices(session)
+    kept = {key: params[key] for key in FILTER_KEYS if params.get(key)}
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    return {
+        "tickets": found,
+        "total": min(total, COUNT_UP_TO),
+        "page": page,
+        "pages": pages,
+        "more": total > COUNT_UP_TO,
+        "has_next": len(found) == PER_PAGE and (page < pages or total > COUNT_UP_TO),
+        "params": kept,
+        "query": urlencode(kept),
+        "agents": agents,
+        "reasons": REASON_WORDS,
+        "channels": CHANNEL_WORDS,
+        "statuses": STATUS_WORDS,
+        "reviews": REVIEW_WORDS,
+        "not_reviewed": NOT_REVIEWED,
+    }
 
-    @router.get("/agent/history", response_class=HTMLResponse)
-    def history_page(request: Request, agent=Depends(current_agent)):
-        params = dict(request.query_params)
-        wanted = parse_filter(params)
-        page = max(_number(params.get("page") or "") or 1, 1)
-        with session_scope() as session:
-            total = count(session, wanted, up_to=COUNT_UP_TO + 1)
-            found = [shown(row) for row in rows(session, wanted, (page - 1) * PER_PAGE, PER_PAGE)]
-            agents = agent_choices(session)
-        kept = {key: params[key] for key in FILTER_KEYS if params.get(key)}
-        pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-        return render(
-            request,
-            "history.html",
-            agent,
-            tickets=found,
-            total=min(total, COUNT_UP_TO),
-            page=page,
-            pages=pages,
-            more=total > COUNT_UP_TO,
-            has_next=len(found) == PER_PAGE and (page < pages or total > COUNT_UP_TO),
-            params=kept,
-            query=urlencode(kept),
-            agents=agents,
-            reasons=REASON_WORDS,
-            channels=CHANNEL_WORDS,
-            statuses=STATUS_WORDS,
-            reviews=REVIEW_WORDS,
-            not_reviewed=NOT_REVIEWED,
-        )
 
-    @router.get("/agent/history.csv")
-    def history_csv(request: Request, agent=Depends(current_agent)):
-        wanted = parse_filter(dict(request.query_params))
-        with session_scope() as session:
-            audit(session, agent["id"], "export_history_csv")
-            found = list(all_rows(session, wanted))
-        name = f"tickets-{now_in_china().strftime('%Y%m%d-%H%M')}.csv"
-        return StreamingResponse(
-            csv_lines(iter(found)),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+def exported_rows(params: dict[str, str], agent_id: int) -> list[dict[str, Any]]:
+    """Every match for the CSV, the export audited."""
+    wanted = parse_filter(params)
+    with session_scope() as session:
+        audit(session, agent_id, "export_history_csv")
+        return list(all_rows(session, wanted))
 
-    return router
+
+def csv_name() -> str:
+    return f"tickets-{now_in_china().strftime('%Y%m%d-%H%M')}.csv"

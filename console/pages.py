@@ -1,7 +1,6 @@
-"""Rendering for the console's routers (history, reviews, dashboard): the same templates and
-CSRF token as console/app.py's pages."""
+"""Rendering for the console's routes (console/routes/): the templates, each page given the
+signed-in agent and the session's form token; and the supervisor-only check."""
 
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -9,14 +8,10 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from console.deps import csrf_token
+
 SUPERVISOR = "supervisor"
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-
-
-def csrf_token(request: Request) -> str:
-    if "csrf" not in request.session:
-        request.session["csrf"] = secrets.token_urlsafe(24)
-    return request.session["csrf"]
 
 
 def render(

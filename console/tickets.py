@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from console.claims import holder_name
 from console.identity_locks import lock_summary
-from loandb.models import AuditEntry, Customer, HandoffTicket, ServiceRequest
+from loandb.models import AuditEntry, Customer, HandoffTicket, ServiceRequest, TicketNote
 from loandb.reminder_store import recent_reminders
 from loandb.snapshots import customer_snapshot
 from overdue.bank_rules import load_bank_rules
@@ -17,6 +17,7 @@ from overdue.clock import CHINA, as_china, now_in_china, today_in_china
 from overdue.handoff_triggers import EXTERNAL_PREFIX
 from overdue.masking import mask_numbers, mask_tail
 from overdue.money import format_yuan
+from overdue.requests import REQUEST_STATUS_WORDS
 
 REASON_WORDS = {
     "self_harm": "自伤风险",
@@ -31,12 +32,8 @@ REASON_WORDS = {
 }
 
 
-STATUS_WORDS = {
-    "open": "处理中",
-    "resolved": "已结束",
-    "pending_review": "审核中",
-    "active": "已生效",
-}
+# A ticket's own statuses, then the statuses of the requests shown beside it.
+STATUS_WORDS = {"open": "处理中", "resolved": "已结束", **REQUEST_STATUS_WORDS}
 KIND_WORDS = {
     "deferral": "延期申请",
     "card_installment": "信用卡分期",
@@ -190,7 +187,7 @@ def customer_panel(
 
 
 def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
-    """Customer and bot messages with time, and each customer message's intent, confidence and emotion."""
+    """Customer and bot messages with time; each customer message's intent, confidence, emotion."""
     lines = []
     for event in tracker.get("events") or []:
         kind = event.get("event")
@@ -227,6 +224,36 @@ def transcript(tracker: dict[str, Any]) -> list[dict[str, Any]]:
 
 def ticket_summary(ticket: HandoffTicket) -> dict[str, Any]:
     return json.loads(ticket.summary or "{}")
+
+
+def ticket_view(session: Session, ticket: HandoffTicket, agent_id: int) -> dict[str, Any]:
+    """The ticket as its page shows it to one agent: in words, with its holder and notes."""
+    return {
+        "id": ticket.id,
+        "reason": REASON_WORDS.get(ticket.reason, ticket.reason),
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "status_words": STATUS_WORDS[ticket.status],
+        "channel": ticket.channel,
+        "holder": holder_name(session, ticket) or "",
+        "mine": ticket.claimed_by == agent_id,
+        "conversation_id": ticket.conversation_id,
+        "summary": ticket_summary(ticket),
+        "notes": [
+            {"text": n.text, "at": n.created_at.strftime("%m-%d %H:%M")} for n in ticket.notes
+        ],
+    }
+
+
+def add_note(session: Session, ticket: HandoffTicket, agent_id: int, text: str) -> None:
+    session.add(
+        TicketNote(ticket_id=ticket.id, agent_id=agent_id, text=text, created_at=now_in_china())
+    )
+
+
+def mark_resolved(ticket: HandoffTicket, agent_id: int) -> None:
+    """Resolved by this agent, now (the route then hands the conversation back to the bot)."""
+    ticket.status, ticket.resolved_at, ticket.agent_id = "resolved", now_in_china(), agent_id
 
 
 def audit(

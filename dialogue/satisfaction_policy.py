@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from dialogue.context_rule_policy import ContextRulePolicy
 from overdue.handoff_triggers import message_trigger, recent_user_messages
+from overdue.remedies import REMEDY_INTENTS
 from overdue.satisfaction_replies import nothing_to_add, rating_in
 
 READ_SATISFACTION = "action_read_satisfaction"
@@ -25,14 +26,10 @@ STAGE_SLOT = "satisfaction_stage"
 # anything else is the customer's words about the service (a complaint is kept as words, then
 # handed over). Free words are classified all over the place ("等了好久才有人回" as a greeting).
 REQUEST_INTENTS = {
+    *REMEDY_INTENTS,
     "ask_overdue_status",
     "ask_penalty",
-    "request_penalty_waiver",
     "ask_credit_impact",
-    "request_deferral",
-    "request_installment",
-    "promise_to_pay",
-    "report_payment_made",
     "ask_repayment_method",
     "explain_hardship",
     "request_human",

@@ -167,9 +167,11 @@ def train_nlu(config: Path, data: Path, out: Path, name: str) -> Path:
 
 
 def _entity_counts(gold: list[Example], predicted: list[tuple[str, list]]) -> dict[str, list[int]]:
-    """Per entity type: true positives, false positives, false negatives over (type, normalised span)."""
+    """Per entity type: true positives, false positives, false negatives over (type, normalised
+    span)."""
     counts: dict[str, list[int]] = {}
-    for (_, _, gold_entities), (_, found) in zip(gold, predicted):
+    # One prediction per gold message: a missing one must fail, not shorten the score.
+    for (_, _, gold_entities), (_, found) in zip(gold, predicted, strict=True):
         want = {(kind, normalize(span)) for kind, span in gold_entities}
         got = {(kind, normalize(span)) for kind, span in found}
         for kind in {k for k, _ in want | got}:
@@ -291,7 +293,7 @@ def cross_validation(config: Path, training: Path, folds: int, work: Path) -> li
         fold_dir.mkdir()
         held = set(test_idx)
         train = [written[i] for i in train_idx] + [
-            m for m, source in zip(generated, sources) if source not in held
+            m for m, source in zip(generated, sources, strict=True) if source not in held
         ]
         (fold_dir / "nlu.yml").write_text(
             TrainingData(train, entity_synonyms=synonyms).nlu_as_yaml(), encoding="utf-8"
@@ -366,8 +368,9 @@ def main() -> None:
         new = {text for text in leaked if fingerprint(text) not in coincidences()}
         if new:  # counted, not printed: the independent sets stay unread
             sys.exit(
-                f"{len(new)} messages of {name} ({TEST_SETS[name].relative_to(ROOT)}) are in the training "
-                f"data beyond the coincidences of {COINCIDENCES.name}; take them out of the training data"
+                f"{len(new)} messages of {name} ({TEST_SETS[name].relative_to(ROOT)}) are in the"
+                f" training data beyond the coincidences of {COINCIDENCES.name}; take them out of"
+                " the training data"
             )
     training_time = None
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
@@ -488,7 +491,8 @@ BASELINE = Path(__file__).resolve().parent / "baseline.json"
 
 
 def weakest(result: dict, n: int = 3) -> str:
-    """Why a macro-F1 falls short: the weakest intents and the commonest confusions (counts only)."""
+    """Why a macro-F1 falls short: the weakest intents and the commonest confusions (counts
+    only)."""
     rows = sorted(
         (
             (row["f1-score"], intent)
@@ -506,7 +510,7 @@ def weakest(result: dict, n: int = 3) -> str:
 
 def confusions(result: dict) -> list[tuple[tuple[str, str], int]]:
     pairs: dict[tuple[str, str], int] = {}
-    for truth, guess in zip(result["truth"], result["guesses"]):
+    for truth, guess in zip(result["truth"], result["guesses"], strict=True):
         if truth != guess:
             pairs[(truth, guess)] = pairs.get((truth, guess), 0) + 1
     return sorted(pairs.items(), key=lambda item: -item[1])
@@ -623,13 +627,16 @@ def write_errors(path: Path, by_copy: dict, test: list[Example]) -> None:
     lines = [
         "# Misclassified held-out messages (this project)",
         "",
-        "Only the held-out set (written with the training data); the independent sets are reported in "
-        "aggregate in report.md, so that no one writes training data from their messages.",
+        "Only the held-out set (written with the training data); the independent sets are "
+        "reported in aggregate in report.md, so that no one writes training data from their "
+        "messages.",
         "",
     ]
     for copy, result in by_copy.items():
         wrong = [
-            (i, t, g) for i, (t, g) in enumerate(zip(result["truth"], result["guesses"])) if t != g
+            (i, t, g)
+            for i, (t, g) in enumerate(zip(result["truth"], result["guesses"], strict=True))
+            if t != g
         ]
         lines += [
             f"## {copy} ({len(wrong)} wrong)",
@@ -654,7 +661,7 @@ def entity_errors(found: list[list[tuple[str, str]]], test: list[Example]) -> li
 
     wrong = [
         (text, spans(gold), spans(got))
-        for (text, _, gold), got in zip(test, found)
+        for (text, _, gold), got in zip(test, found, strict=True)
         if spans(gold) != spans(got)
     ]
     lines = [
@@ -663,7 +670,10 @@ def entity_errors(found: list[list[tuple[str, str]]], test: list[Example]) -> li
         "| message | expected | found |",
         "|---|---|---|",
     ]
-    show = lambda entities: ", ".join(f"{kind}:{span}" for kind, span in entities) or "—"
+
+    def show(entities) -> str:
+        return ", ".join(f"{kind}:{span}" for kind, span in entities) or "—"
+
     return lines + [f"| {text} | {show(gold)} | {show(got)} |" for text, gold, got in wrong] + [""]
 
 
@@ -721,9 +731,10 @@ def write_report(
         lines += [
             "",
             (
-                f"{len(cv)}-fold cross-validation of this project's pipeline on the written training examples "
-                f"(generated courtesy variants train only with their source): macro-F1 "
-                f"{statistics.mean(cv):.3f} ± {statistics.pstdev(cv):.3f} ({', '.join(f'{s:.3f}' for s in cv)})."
+                f"{len(cv)}-fold cross-validation of this project's pipeline on the written"
+                " training examples (generated courtesy variants train only with their source):"
+                f" macro-F1 {statistics.mean(cv):.3f} ± {statistics.pstdev(cv):.3f}"
+                f" ({', '.join(f'{s:.3f}' for s in cv)})."
             ),
         ]
     for set_name, by_system in results.items():
@@ -739,7 +750,8 @@ def write_report(
             for by_copy in by_system.values():
                 row = by_copy["clean"]["per_intent"].get(intent, {})
                 cells.append(
-                    f"{row.get('precision', 0):.2f} / {row.get('recall', 0):.2f} / {row.get('f1-score', 0):.2f}"
+                    f"{row.get('precision', 0):.2f} / {row.get('recall', 0):.2f}"
+                    f" / {row.get('f1-score', 0):.2f}"
                 )
             lines.append(f"| {intent} | " + " | ".join(cells) + " |")
         pairs = confusions(by_system["this project"]["clean"])
@@ -759,7 +771,8 @@ def write_report(
         for name, by_copy in by_system.items():
             for kind, row in by_copy["clean"]["entities"].items():
                 lines.append(
-                    f"| {name} | {kind} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} |"
+                    f"| {name} | {kind} | {row['precision']:.3f} | {row['recall']:.3f}"
+                    f" | {row['f1']:.3f} |"
                 )
     lines += ["", "## Confusion matrices", ""] + [
         f"![{name}: {set_name}]({confusion_file(name, set_name)})"

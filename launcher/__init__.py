@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
 
 import requests
 import yaml
@@ -136,35 +135,38 @@ def running_servers(
             str(ROOT / "credentials.yml"),
         ],
     ]
-    logs = [open(work_dir / "actions.log", "w"), open(work_dir / "rasa.log", "w")]
-    started = time.monotonic()
-    processes = [
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        for command, log in zip(commands, logs)
-    ]
-    actions, rasa = processes
-    try:
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, 120)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, 300)
-        yield RunningServers(
-            f"http://127.0.0.1:{rasa_port}",
-            tracker_db,
-            loans_url,
-            work_dir,
-            rasa.pid,
-            actions.pid,
-            time.monotonic() - started,
-            f"http://127.0.0.1:{action_port}",
-            action_token,
-            sms_outbox=Path(env["SMS_OUTBOX_PATH"]),
-        )
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs:
-            log.close()
+    # Closed only after both processes have stopped (the finally below runs first).
+    with (
+        open(work_dir / "actions.log", "w") as actions_log,
+        open(work_dir / "rasa.log", "w") as rasa_log,
+    ):
+        logs = [actions_log, rasa_log]
+        started = time.monotonic()
+        processes = [
+            subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            for command, log in zip(commands, logs, strict=True)
+        ]
+        actions, rasa = processes
+        try:
+            wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, 120)
+            wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, 300)
+            yield RunningServers(
+                f"http://127.0.0.1:{rasa_port}",
+                tracker_db,
+                loans_url,
+                work_dir,
+                rasa.pid,
+                actions.pid,
+                time.monotonic() - started,
+                f"http://127.0.0.1:{action_port}",
+                action_token,
+                sms_outbox=Path(env["SMS_OUTBOX_PATH"]),
+            )
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -36,7 +36,8 @@ def write_nginx_conf(
             action_ports=action_ports,
             listen_host=listen_host,
             action_timeout=action_timeout_s,
-            # Run as root (CI), nginx's workers would switch to "nobody", who cannot write the temp files.
+            # Run as root (CI), nginx's workers would switch to "nobody", who cannot write the
+            # temp files.
             user=getpass.getuser() if os.geteuid() == 0 else None,
         ),
         encoding="utf-8",

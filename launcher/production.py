@@ -129,7 +129,8 @@ class Service:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
-        # A session of its own: Ctrl-C reaches the launcher only, which stops the processes in order.
+        # A session of its own: Ctrl-C reaches the launcher only, which stops the processes in
+        # order.
         with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(
                 self.command,
@@ -386,8 +387,9 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signum, _interrupt)
     setup = ProductionSetup(settings)
     print(
-        f"==> starting {len(setup.rasa_instances)} Rasa instances and {len(setup.action_servers)} action "
-        f"servers behind nginx (about a minute); logs in {args.work_dir / 'logs'}"
+        f"==> starting {len(setup.rasa_instances)} Rasa instances and"
+        f" {len(setup.action_servers)} action servers behind nginx (about a minute);"
+        f" logs in {args.work_dir / 'logs'}"
     )
     # Reminders and the retention rules (policy.yml), as bin/run runs them; not part of
     # ProductionSetup, whose tests must not see reminders arrive in their conversations.
@@ -409,8 +411,8 @@ def main(argv: list[str] | None = None) -> None:
             for service in [*setup.services, scheduler]:
                 if not service.running:
                     print(
-                        f"==> {service.name} exited with {service.process.returncode}, starting it again "
-                        f"(log: {service.log_path})"
+                        f"==> {service.name} exited with {service.process.returncode},"
+                        f" starting it again (log: {service.log_path})"
                     )
                     service.start()
     except KeyboardInterrupt:

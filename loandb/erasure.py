@@ -6,11 +6,11 @@ what the bank must keep by law (``overdue.erasure_rules.KEPT_BY_LAW``, listed in
 Everywhere means: the customer's contact details (phone) and WeChat binding; their
 conversations in the tracker store (words, entities, slot values and channel metadata of
 every event, and the conversation's id, which for WeChat is the openid); handoff tickets
-(summary, notes, kept transcript, conversation id; an open one is closed); the reminder log; conversation
-links; requests' free-text reasons; whatever is kept per conversation (codes, failures,
-lockouts) or per customer by other parts; and the SMS outbox file. Each erasure is an
-``erasures`` row (and an audit entry when a supervisor did it in the console). Running it
-again finds nothing left and says so.
+(summary, notes, kept transcript, conversation id; an open one is closed); the reminder
+log; conversation links; requests' free-text reasons; whatever is kept per conversation
+(codes, failures, lockouts) or per customer by other parts; and the SMS outbox file. Each
+erasure is an ``erasures`` row (and an audit entry when a supervisor did it in the console).
+Running it again finds nothing left and says so.
 """
 
 import argparse
@@ -312,7 +312,8 @@ def main(argv: list | None = None) -> None:
     try:
         outcome = erase_customer(args.customer, args.by or f"operator:{getpass.getuser()}")
     except UnknownCustomer:
-        raise SystemExit(f"no customer {args.customer} in the loan database")
+        # The message says it all; the lookup's traceback would only be noise.
+        raise SystemExit(f"no customer {args.customer} in the loan database") from None
     if outcome["nothing_left"]:
         print(f"==> customer {args.customer}: nothing left to erase (already erased)")
     else:

@@ -227,7 +227,8 @@ def active_lock(session: Session, customer_id: int, now: datetime) -> IdentityLo
 
 
 def lock_if_due(session: Session, customer_id: int, now: datetime, rules: IdentityRules) -> bool:
-    """Locks the customer when their failures since the window (or the last lift) reached the limit."""
+    """Locks the customer when their failures since the window (or the last lift) reached the
+    limit."""
     if active_lock(session, customer_id, now) is not None:
         return True
     last_lift = session.execute(

@@ -64,9 +64,8 @@ def main() -> None:
     url = args.url or database_url()
     upgrade(url)
     # Never a password in a log line.
-    print(
-        f"==> loan database schema is up to date: {make_url(url).render_as_string(hide_password=True)}"
-    )
+    shown = make_url(url).render_as_string(hide_password=True)
+    print(f"==> loan database schema is up to date: {shown}")
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ from loandb.models import (
     ScheduleRow,
     ServiceRequest,
 )
-from loandb.service_requests import OPEN_STATUSES
 from overdue.bank_rules import BankRules
 from overdue.clock import CHINA, as_china
 from overdue.identity_rules import IdentityRules
 from overdue.reminder_rules import Contact, CustomerFacts, Decision, LoanDue
+from overdue.requests import OPEN_STATUSES
 
 # A reminder in one of these has reached the customer (or waits for them): it counts
 # toward the limits and its occasion is done.

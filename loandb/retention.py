@@ -66,7 +66,7 @@ def delete_older(
     table: Table, column: Column, cutoff: datetime, batch_size: int, url: str | None = None
 ) -> int:
     """Rows dated before ``cutoff`` deleted, ``batch_size`` per transaction."""
-    key = list(table.primary_key.columns)[0]
+    key = next(iter(table.primary_key.columns))
     deleted = 0
     while True:
         with session_scope(url) as session:

@@ -90,7 +90,8 @@ def ratings_of_ticket(session: Session, ticket_id: int) -> list[dict[str, Any]]:
 
 
 def ratings_per_agent(session: Session, since: datetime) -> list[dict[str, Any]]:
-    """For each agent whose handed-back tickets were rated since then: how many, each score, the mean."""
+    """For each agent whose handed-back tickets were rated since then: how many, each score,
+    the mean."""
     found = session.execute(
         select(Agent.display_name, SatisfactionRating.score)
         .join(HandoffTicket, HandoffTicket.id == SatisfactionRating.ticket_id)

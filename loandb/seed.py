@@ -229,14 +229,10 @@ def random_customer(rng: random.Random, fake, today: date) -> Customer:
     )
 
 
-def create_schema(url: str | None = None) -> None:
-    """The schema, through the migrations, so every database has the same history."""
-    upgrade(url)
-
-
 def demo_conversation_ids(session: Session) -> set[str]:
     """Every conversation the demo customers were seen in: where they verified, were reminded,
-    asked for something or were handed over, and their WeChat openids (WeChat's conversation ids)."""
+    asked for something or were handed over, and their WeChat openids (WeChat's conversation
+    ids)."""
     demo_ids = select(Customer.id).where(Customer.is_demo)
     found: set[str] = set()
     for model in (CustomerConversation, Reminder, ServiceRequest, HandoffTicket):
@@ -375,7 +371,7 @@ def main(argv: list | None = None) -> None:
     args = parser.parse_args(argv)
 
     today = today_in_china()
-    create_schema()
+    upgrade()
     old_conversations: set[str] = set()
     with session_scope() as session:
         password = ensure_demo_agent(session, reset_password=args.agent_password)
@@ -399,7 +395,8 @@ def main(argv: list | None = None) -> None:
     if old_conversations:
         events = forget_conversations(old_conversations)
         print(
-            f"==> {len(old_conversations)} old demo conversations removed from the tracker store ({events} events)"
+            f"==> {len(old_conversations)} old demo conversations removed from the tracker store"
+            f" ({events} events)"
         )
     if password:
         print(f"==> agent console login: {DEMO_AGENT} / {password}  (http://localhost:8080/agent/)")

@@ -6,8 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loandb.models import ServiceRequest
-
-OPEN_STATUSES = ("pending_review", "active")
+from overdue.requests import OPEN_STATUSES
 
 
 def open_request(

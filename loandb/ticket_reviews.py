@@ -62,7 +62,8 @@ def review_of(session: Session, ticket_id: int) -> dict[str, Any] | None:
 
 
 def reviews_per_agent(session: Session, since: datetime) -> list[dict[str, Any]]:
-    """For each agent whose tickets were reviewed since then: how many, each outcome, the mean score."""
+    """For each agent whose tickets were reviewed since then: how many, each outcome, the mean
+    score."""
     found = session.execute(
         select(Agent.display_name, TicketReview.outcome, TicketReview.score)
         .join(HandoffTicket, HandoffTicket.id == TicketReview.ticket_id)

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import date
 
-from overdue.parsing import parse_amount, parse_count, parse_date
+from overdue.parsing import COUNT, parse_amount, parse_count, parse_date
 
 # Courtesy, particles and punctuation around a short answer: they change nothing.
 _FILLER = re.compile(
@@ -88,7 +88,8 @@ def declines_with_reason(text: str) -> bool:
 
 
 def asks_why(text: str) -> bool:
-    """ "为什么" / "为什么不行" / "凭什么收这么多" on its own, asking for the rule behind an answer."""
+    """ "为什么" / "为什么不行" / "凭什么收这么多" on its own, asking for the rule behind an
+    answer."""
     compact = _compact(text)
     if not compact or len(compact) > MAX_SHORT or not _WHY.search(compact):
         return False
@@ -102,10 +103,10 @@ def asks_for_options(text: str) -> bool:
 
 
 def _months_in(text: str) -> int | None:
-    match = re.search(r"([0-9]+|[一二两三四五六七八九十]+)\s*(?:个)?\s*(?:月|期)", _compact(text))
+    match = re.search(rf"({COUNT})\s*(?:个)?\s*(?:月|期)", _compact(text))
     if match:
         return parse_count(match.group(1))
-    bare = re.fullmatch(r"([0-9]+|[一二两三四五六七八九十]+)", _FILLER.sub("", _compact(text)))
+    bare = re.fullmatch(rf"({COUNT})", _FILLER.sub("", _compact(text)))
     return parse_count(bare.group(1)) if bare else None
 
 

@@ -1,11 +1,12 @@
-"""Turn the money amounts and dates that Chinese bank customers type into values.
+"""Turn the money amounts, dates and counts that Chinese bank customers type into values.
 
 ``parse_amount`` finds an amount such as "3,000元", "两千五", "1.5万", "2.5k" or
 "壹仟贰佰" in a short message and returns a ``Decimal`` rounded half-up to cents.
 ``parse_date`` resolves expressions such as "明天", "下周五", "月底", "15号",
 "下个月5号", "12月3日" or "三天后" against a caller-supplied ``today``.
+``counts_in`` lists the counts in an answer ("三个月", "6期": 3, 6), ``COUNT`` is their pattern.
 
-Both functions return ``None`` when nothing usable is found, so a dialogue can
+The parsers return ``None`` (no count: ``[]``) when nothing usable is found, so a dialogue can
 re-ask instead of guessing. The module is pure: no I/O, no clock, no global
 mutable state, and no third-party dependency (a small Decimal-based numeral
 converter avoids the float artefacts and gaps of general-purpose libraries).
@@ -24,7 +25,7 @@ from decimal import Decimal
 from overdue.clock import add_months
 from overdue.money import to_cents
 
-__all__ = ["parse_amount", "parse_date"]
+__all__ = ["COUNT", "counts_in", "parse_amount", "parse_count", "parse_date"]
 
 # Customers type traditional characters too; map the few that matter here.
 _TRADITIONAL = str.maketrans(
@@ -158,8 +159,8 @@ def parse_amount(text: str) -> Decimal | None:
 # --------------------------------------------------------------------------- dates
 
 _N = r"[0-9零〇一二两三四五六七八九十]+"
-_WEEKDAY_INDEX = dict(zip("一二三四五六日", range(7)))
-_WEEKDAY_INDEX.update(zip("1234567", range(7)), 天=6, 七=6)
+_WEEKDAY_INDEX = dict(zip("一二三四五六日", range(7), strict=True))
+_WEEKDAY_INDEX.update(zip("1234567", range(7), strict=True), 天=6, 七=6)
 # 下 = next, 下下 = the one after, 这/本 = this, 上 = last; no prefix is handled per rule.
 _OFFSET = {"下下": 2, "下": 1, "这": 0, "本": 0, "上": -1}
 _REL = r"(下下|下|这|本|上)个?"
@@ -173,6 +174,19 @@ def _to_int(span: str) -> int | None:
 def parse_count(span: str) -> int | None:
     """A whole number written either way: '3', '３', '三', '十二' -> int; else None."""
     return _to_int(_normalize(span).strip())
+
+
+# A count as customers write one (a number of months, of instalments): Arabic digits, or
+# Chinese digits up to 九十九 ("三", "两", "十二"). One pattern for every reader of counts.
+COUNT = r"[0-9]+|[一二两三四五六七八九十]+"
+_COUNT_RE = re.compile(COUNT)
+
+
+def counts_in(text: str) -> list[int]:
+    """Every count in ``text``, in order: '3个月' -> [3], '分六期还是12期' -> [6, 12]."""
+    # NFKC only (full-width digits), as the forms have always read their answers.
+    spans = _COUNT_RE.findall(unicodedata.normalize("NFKC", text))
+    return [n for n in map(parse_count, spans) if n is not None]
 
 
 def _clamped(year: int, month: int, day: int) -> date:
@@ -303,7 +317,8 @@ _DATE_RULES = [
     (re.compile(rf"(?:{_REL})?月初"), _month_start),
     (re.compile(rf"(?:{_REL})?月中"), _mid_month),
     (re.compile(r"(今|明)?年[底末]"), _year_end),
-    # 下周一定还 is "surely next week", not next Monday (bank_nlu/entity_tidy.py trims the span alike).
+    # 下周一定还 is "surely next week", not next Monday (bank_nlu/entity_tidy.py trims the
+    # span alike).
     (
         re.compile(r"(下下|下|这|本|上)?个?(?:周|星期|礼拜)(一(?!定)|[二三四五六七日天1-7])"),
         _weekday,

@@ -1,5 +1,6 @@
-"""Who may have which remedy, and what an instalment plan costs: the policy's rules as
-plain functions of a loan snapshot. Knows nothing of Rasa or the database."""
+"""Which remedies a customer may ask for, who may have which, and what an instalment plan
+costs: the policy's rules as plain functions of a loan snapshot. Knows nothing of Rasa or the
+database."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -9,6 +10,17 @@ from overdue.account_snapshot import LoanSnapshot
 from overdue.bank_rules import BankRules
 from overdue.clock import add_months
 from overdue.money import to_cents
+
+# The remedies, by the intent that asks for one (names from ../shared/intents.md), in the
+# order the routing rules list them: each needs the identity check, then starts a flow of its
+# own. The router, the policies and tools/generate_rules.py take the list from here.
+REMEDY_INTENTS = (
+    "request_deferral",
+    "request_installment",
+    "promise_to_pay",
+    "request_penalty_waiver",
+    "report_payment_made",
+)
 
 
 @dataclass(frozen=True)

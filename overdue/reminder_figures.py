@@ -1,7 +1,7 @@
 """What a reminder says: the customer's own figures on the day it is shown.
 
-Worked out from the loan record (``loandb.snapshots`` fetches it) with the bank's arithmetic, so the WeChat
-template and the message in the conversation agree with every other answer the
+Worked out from the loan record (``loandb.snapshots`` fetches it) with the bank's arithmetic,
+so the WeChat template and the message in the conversation agree with every other answer the
 assistant gives. The words are the domain's responses; this module only picks which.
 """
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 MAX_SENDER_CHARS = 64
 # Letters, digits, '_' and '-': what REST apps, WeChat openids and our session ids use.
-_SENDER_ID = re.compile(r"[A-Za-z0-9_-]{1,%d}" % MAX_SENDER_CHARS)
+_SENDER_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_SENDER_CHARS}}}")
 SENDER_RULE = f"1 to {MAX_SENDER_CHARS} letters, digits, '_' or '-'"
 
 

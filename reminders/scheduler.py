@@ -1,8 +1,9 @@
 """Runs the reminders: every few minutes as part of the service, or once by hand.
 
-    python -m reminders.scheduler                                # every run_every_minutes (policy.yml)
-    python -m reminders.scheduler --once                         # one run, now
-    python -m reminders.scheduler --once --now 2026-12-01T10:00  # one run as of a China-time moment
+    python -m reminders.scheduler           # every run_every_minutes (policy.yml)
+    python -m reminders.scheduler --once    # one run, now
+    python -m reminders.scheduler --once --now 2026-12-01T10:00
+                                            # one run as of a China-time moment
 
 Each run withdraws web reminders left unopened too long, decides who is due which
 reminder (``overdue.reminder_rules``), records every skip with its reason, and sends the rest:
@@ -25,7 +26,7 @@ from gateways import SendFailed
 from gateways.rasa_http import RasaConversations
 from loandb import reminder_store as store
 from loandb import retention
-from loandb.migrate import upgrade as create_schema
+from loandb.migrate import upgrade
 from loandb.session import session_scope
 from loandb.snapshots import reminder_figures
 from overdue.bank_rules import BankRules, load_bank_rules
@@ -156,7 +157,7 @@ def main(argv: list | None = None) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     policy = load_bank_rules()
-    create_schema()
+    upgrade()
     wechat = WeChatTemplates.from_env()
     if wechat is None:
         logger.warning(

@@ -58,7 +58,8 @@ class WeChatTemplates:
         api_base_url: str = DEFAULT_API_BASE,
         redis_url: str | None = None,
     ) -> None:
-        # The access token the channel uses too (in Redis): fetching a new one here would end theirs.
+        # The access token the channel uses too (in Redis): fetching a new one here would end
+        # theirs.
         self.client = ConfiguredWeChatClient(
             app_id, app_secret, api_base_url, session=token_storage(redis_url)
         )

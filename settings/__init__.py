@@ -13,7 +13,6 @@ unset. The README's configuration tables are generated from the fields below
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from pydantic import BaseSettings, Field, validator
 

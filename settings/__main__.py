@@ -9,12 +9,13 @@ import re
 
 from settings import GROUPS, ROOT, readme_table
 
-BLOCK = re.compile(r"(<!-- settings:(\w+) -->\n).*?(\n<!-- /settings -->)", re.S)
+# A block's body is whole lines (possibly none) up to its end marker.
+BLOCK = re.compile(r"(<!-- settings:(\w+) -->\n)(?:(?!<!-- ).*\n)*?(<!-- /settings -->)")
 
 
 def readme_with_tables(text: str) -> str:
     return BLOCK.sub(
-        lambda match: match.group(1) + readme_table(match.group(2)) + match.group(3), text
+        lambda match: match.group(1) + readme_table(match.group(2)) + "\n" + match.group(3), text
     )
 
 

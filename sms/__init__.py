@@ -7,7 +7,7 @@ official SDK, for real phones).
 """
 
 from dataclasses import dataclass
-from typing import Protocol, Tuple
+from typing import Protocol
 
 from settings import current
 
@@ -52,10 +52,12 @@ TEST_MODE_VARIABLE = (
 
 
 def check_production_backend(env: dict) -> None:
-    """Production sends real codes: the outbox backend only when the environment says it is a test."""
+    """Production sends real codes: the outbox backend only when the environment says it is a
+    test."""
     name = (env.get("SMS_BACKEND") or "outbox").strip().lower()
     if name == "outbox" and env.get(TEST_MODE_VARIABLE) != "1":
         raise SmsError(
             "production refuses to start with the SMS outbox (codes would reach no phone): set "
-            f"SMS_BACKEND=tencent and its TENCENT_SMS_* variables, or {TEST_MODE_VARIABLE}=1 in a test"
+            "SMS_BACKEND=tencent and its TENCENT_SMS_* variables, "
+            f"or {TEST_MODE_VARIABLE}=1 in a test"
         )

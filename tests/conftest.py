@@ -77,7 +77,8 @@ def db_url(request, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def seeded_db_url(db_url, today) -> str:
     """The database with the schema and the three demo customers."""
-    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.migrate import upgrade as create_schema
+    from loandb.seed import reset_demo_customers
     from loandb.session import session_scope
 
     create_schema(db_url)
@@ -89,7 +90,8 @@ def seeded_db_url(db_url, today) -> str:
 @pytest.fixture(scope="session")
 def sqlite_loans(tmp_path_factory, today) -> str:
     """A seeded SQLite loan database, set as LOAN_DB_URL for the actions under test."""
-    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.migrate import upgrade as create_schema
+    from loandb.seed import reset_demo_customers
     from loandb.session import session_scope
 
     url = f"sqlite:///{tmp_path_factory.mktemp('actions') / 'loans.db'}"
@@ -179,7 +181,8 @@ def wechat_env(api_base_url: str, aes_key: str = "", reply_timeout: str = "4") -
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory, today, fake_wechat_api) -> Iterator[Servers]:
     """The Rasa server and the action server, really started, on free ports."""
-    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.migrate import upgrade as create_schema
+    from loandb.seed import reset_demo_customers
     from loandb.session import session_scope
 
     work = tmp_path_factory.mktemp("servers")

@@ -15,7 +15,7 @@ def test_failed_logins_lock_a_name_and_an_address_out_for_15_minutes(tmp_path):
     from datetime import timedelta
 
     from overdue.clock import now_in_china
-    from loandb.seed import create_schema
+    from loandb.migrate import upgrade as create_schema
     from loandb.session import session_scope
 
     url = f"sqlite:///{tmp_path / 'console.db'}"

@@ -40,7 +40,8 @@ from loandb.models import (
     TicketReview,
     TicketTranscript,
 )
-from loandb.seed import create_schema, forget_conversations, reset_demo_customers
+from loandb.migrate import upgrade as create_schema
+from loandb.seed import forget_conversations, reset_demo_customers
 from loandb.session import get_engine, session_scope
 from tests.conftest import POSTGRES_URL, _database_params
 

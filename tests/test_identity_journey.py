@@ -107,7 +107,8 @@ def test_a_lock_earned_on_rest_holds_on_wechat_and_in_new_conversations(failing_
 
 @pytest.fixture(scope="module")
 def shared_database(tmp_path_factory, today):
-    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.migrate import upgrade as create_schema
+    from loandb.seed import reset_demo_customers
 
     url = f"sqlite:///{tmp_path_factory.mktemp('identity-db') / 'loans.db'}"
     create_schema(url)

@@ -14,7 +14,7 @@ from overdue.bank_rules import load_bank_rules
 from console.tickets import customer_panel
 from launcher import ROOT
 from loandb.models import Customer, HandoffTicket, ScheduleRow, ServiceRequest
-from loandb.seed import create_schema
+from loandb.migrate import upgrade as create_schema
 from loandb.session import get_engine, session_scope
 from loandb import reminder_store as store
 from channels import web_reminders as web

@@ -17,7 +17,8 @@ from wechatpy.utils import to_text
 
 from overdue.clock import now_in_china
 from launcher import running_servers
-from loandb.seed import create_schema, reset_demo_customers
+from loandb.migrate import upgrade as create_schema
+from loandb.seed import reset_demo_customers
 from loandb.session import session_scope
 from tests.conftest import WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, wechat_env
 

@@ -102,7 +102,8 @@ def redis_server():
 
 @pytest.fixture(scope="session")
 def production(postgres, redis_server, tmp_path_factory, today, fake_wechat_api):
-    from loandb.seed import create_schema, reset_demo_customers
+    from loandb.migrate import upgrade as create_schema
+    from loandb.seed import reset_demo_customers
     from loandb.session import session_scope
 
     ensure_schema(postgres.url, "assistant")

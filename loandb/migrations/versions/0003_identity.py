@@ -20,7 +20,8 @@ def upgrade() -> None:
     # Bindings made before bindings expired count from now.
     op.execute(
         sa.text(
-            "UPDATE customers SET wechat_bound_at = CURRENT_TIMESTAMP WHERE wechat_openid IS NOT NULL"
+            "UPDATE customers SET wechat_bound_at = CURRENT_TIMESTAMP"
+            " WHERE wechat_openid IS NOT NULL"
         )
     )
 

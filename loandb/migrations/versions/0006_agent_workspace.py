@@ -25,16 +25,19 @@ SQLITE_SEARCH = [
     "CREATE TRIGGER ticket_search_insert AFTER INSERT ON ticket_transcripts BEGIN "
     "INSERT INTO ticket_search(rowid, search_text) VALUES (new.ticket_id, new.search_text); END",
     "CREATE TRIGGER ticket_search_delete AFTER DELETE ON ticket_transcripts BEGIN "
-    "INSERT INTO ticket_search(ticket_search, rowid, search_text) VALUES ('delete', old.ticket_id, old.search_text); END",
+    "INSERT INTO ticket_search(ticket_search, rowid, search_text) "
+    "VALUES ('delete', old.ticket_id, old.search_text); END",
     "CREATE TRIGGER ticket_search_update AFTER UPDATE ON ticket_transcripts BEGIN "
-    "INSERT INTO ticket_search(ticket_search, rowid, search_text) VALUES ('delete', old.ticket_id, old.search_text); "
+    "INSERT INTO ticket_search(ticket_search, rowid, search_text) "
+    "VALUES ('delete', old.ticket_id, old.search_text); "
     "INSERT INTO ticket_search(rowid, search_text) VALUES (new.ticket_id, new.search_text); END",
 ]
 # In public, named with its schema: the extension is one per database, whichever schema
 # (search_path) the bank's tables are in.
 POSTGRES_SEARCH = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
-    "CREATE INDEX ticket_search_trgm ON ticket_transcripts USING gin (search_text public.gin_trgm_ops)",
+    "CREATE INDEX ticket_search_trgm ON ticket_transcripts "
+    "USING gin (search_text public.gin_trgm_ops)",
 ]
 
 
