@@ -129,8 +129,8 @@ TRAILING_PUNCTUATION = "。.！!？?～~"
 WITHOUT_COURTESY = {"greet", "thank"}
 ANSWERS = {"affirm", "deny", "inform", "goodbye"}
 BARE_ACKNOWLEDGEMENT = re.compile(r"^(好|嗯|恩|行|哦|ok|OK|Ok|okay)")
-EVERY = 2  # one example in two gets a wrapper
-COURTESY_EVERY = 3  # and one in three, another, a courtesy frame
+EVERY = 4  # one example in four gets a wrapper (more written examples, the same training time)
+COURTESY_EVERY = 6  # and one in six, another, a courtesy frame
 
 
 def example_lines(block: dict) -> list[str]:
