@@ -1,13 +1,24 @@
 """Benchmark of the running assistant (not a test): NLU parse and full REST turn latency,
 throughput with 1, 20 and 100 conversations at once, start-up time, peak memory of both
-servers, training time and model size, and where the time of a turn goes.
+servers, training time and model size, where the time of a turn goes, turn cost against
+conversation length, and the stock Rasa anchor measured alongside.
 
-    bin/benchmark                    # everything, about 15 minutes on 2 cores
+    bin/benchmark                    # everything, about 25 minutes on 2 cores
     bin/benchmark --skip-training    # without timing a training (model size of the latest model)
     bin/benchmark --modes after      # only the current code, not the "before" as well
+    bin/benchmark --long-turns 0     # without the long conversation (long_conversation.py)
+    bin/benchmark --no-stock         # without the stock Rasa anchor (stock_anchor.py)
 
 Results go to benchmarks/results/<time>/ (results.json, report.md, latency.png,
-stages.png, profile-*.txt), stamped with the core count, the commit and the load average.
+stages.png, length.png, profile-*.txt), stamped with the core count, the commit and the
+load average.
+
+The long conversation (--long-turns, 300 by default) is one verified customer asking account
+questions turn after turn, on the current code's server pair (the tracker read in a window of
+TRACKER_WINDOW_EVENTS events) and on one more pair reading the whole session
+(TRACKER_WINDOW_EVENTS=0, Rasa's own behaviour), taking turns. The stock anchor is the
+`rasa init` starter project (made and trained once under var/stock-bot/), under the same load
+as ours in the same run; our turns/s are also given as a multiple of its.
 
 Each turn of the REST benchmark is a verified customer asking what they owe, the penalty,
 the credit impact or how to repay, so the action server reads the loan database every turn.
@@ -28,19 +39,20 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
-import aiohttp
 import requests
 
+from benchmarks.long_conversation import length_plot, long_conversations
+from benchmarks.long_conversation import to_markdown as long_markdown
 from benchmarks.measure import cpu_seconds, machine_stamp, memory_mb, summary_ms
+from benchmarks.reports import target_checks, targets_markdown, throughput_vs_stock
+from benchmarks.rest_client import say, timed_conversations, verify
+from benchmarks.stock_anchor import prepare_stock_bot, running_stock, stock_turns
+from benchmarks.stock_anchor import to_markdown as stock_markdown
 from benchmarks.turn_profile import (
-    IDENTITIES,
     OTHER,
-    PHONE_TAILS,
     QUESTIONS,
     TOP_LEVEL,
     load_agent,
-    newest_code,
-    outbox_lines,
     profile_turns,
     relaxed_policy,
 )
@@ -50,6 +62,7 @@ from loandb.migrate import upgrade
 from loandb.seed import add_random_customers, reset_demo_customers
 from loandb.session import session_scope
 from overdue.clock import today_in_china
+from settings import current
 
 RESULTS = ROOT / "benchmarks" / "results"
 NLU_TEXTS = [
@@ -71,65 +84,20 @@ NLU_TEXTS = [
 MODES = {"before": "0", "after": "1"}  # the value of RASA_ACTION_SCHEMA_CACHE
 
 
-async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> float:
-    started = time.perf_counter()
-    async with session.post(
-        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
-    ) as resp:
-        resp.raise_for_status()
-        await resp.json()
-    return time.perf_counter() - started
-
-
-async def conversation(
-    session,
-    url: str,
-    index: int,
-    turns: int,
-    latencies: list[float],
-    outbox: Path,
-    verifying: dict[str, asyncio.Lock],
-) -> None:
-    sender = f"bench-{index}-{time.time_ns()}"
-    # Every turn counts, the request and the identity check (digits and code) included.
-    latencies.append(await say(session, url, sender, "我现在欠多少钱"))
-    identity = IDENTITIES[index % len(IDENTITIES)]
-    # One conversation of a phone at a time between the digits and the code, so codes never cross.
-    async with verifying.setdefault(identity, asyncio.Lock()):
-        mark = outbox_lines(outbox)
-        latencies.append(await say(session, url, sender, identity))
-        latencies.append(
-            await say(session, url, sender, newest_code(outbox, PHONE_TAILS[identity], mark))
-        )
-    for turn in range(turns):
-        latencies.append(await say(session, url, sender, QUESTIONS[turn % len(QUESTIONS)]))
-
-
 async def concurrent_turns(
     url: str, conversations: int, turns: int, outbox: Path
 ) -> dict[str, object]:
-    latencies: list[float] = []
-    connector = aiohttp.TCPConnector(
-        limit=0
-    )  # one connection per conversation, as with real clients
-    async with aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=300), connector=connector
-    ) as session:
-        started = time.perf_counter()
-        verifying: dict[str, asyncio.Lock] = {}
-        await asyncio.gather(
-            *(
-                conversation(session, url, i, turns, latencies, outbox, verifying)
-                for i in range(conversations)
-            )
-        )
-        elapsed = time.perf_counter() - started
-    return {
-        "conversations": conversations,
-        "turns_per_s": round(len(latencies) / elapsed, 1),
-        "seconds": round(elapsed, 1),
-        **summary_ms(latencies),
-    }
+    """Verified customers asking account questions, that many at once, each ``turns``
+    questions after the three turns of verifying (those count too)."""
+    verifying: dict[str, asyncio.Lock] = {}
+
+    async def conversation(session, index: int, latencies: list[float]) -> None:
+        sender = f"bench-{index}-{time.time_ns()}"
+        await verify(session, url, sender, index, latencies, outbox, verifying)
+        for turn in range(turns):
+            latencies.append(await say(session, url, sender, QUESTIONS[turn % len(QUESTIONS)]))
+
+    return await timed_conversations(conversations, conversation)
 
 
 def nlu_latency(url: str, rounds: int) -> dict[str, object]:
@@ -179,27 +147,55 @@ def server_pids(running) -> dict[str, int]:
     return {"rasa": running.rasa_pid, "actions": running.actions_pid}
 
 
-def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, dict[str, object]]:
-    """Every latency and memory figure for each mode. Both server pairs run at once and the
-    measurements alternate between them, so a change in the machine's load hits both."""
+def start_pair(stack: ExitStack, work: Path, loans_url: str, model: Path, env: dict) -> object:
+    work.mkdir()
+    return stack.enter_context(
+        running_servers(
+            work,
+            loans_url,
+            model,
+            extra_env={**env, "LOAN_POLICY_PATH": str(relaxed_policy(work.parent))},
+        )
+    )
+
+
+def window_label(events: int) -> str:
+    return f"window of {events} events" if events else "whole session"
+
+
+def measure_modes(
+    work: Path, loans_url: str, model: Path, args, stock_model: Path | None
+) -> dict[str, object]:
+    """Every latency and memory figure for each mode, of the stock anchor and of the long
+    conversation. All servers run at once and the measurements alternate between them, so a
+    change in the machine's load hits each."""
     modes: dict[str, dict[str, object]] = {}
+    measured: dict[str, object] = {"modes": modes}
     with ExitStack() as stack:
         servers = {}
         for mode in args.modes:
-            (work / mode).mkdir()
-            servers[mode] = stack.enter_context(
-                running_servers(
-                    work / mode,
-                    loans_url,
-                    model,
-                    extra_env={SWITCH: MODES[mode], "LOAN_POLICY_PATH": str(relaxed_policy(work))},
-                )
-            )
+            servers[mode] = start_pair(stack, work / mode, loans_url, model, {SWITCH: MODES[mode]})
             print(f"[{mode}] servers up in {servers[mode].startup_seconds:.1f} s", flush=True)
             modes[mode] = {"startup_s": round(servers[mode].startup_seconds, 1), "rest_turns": []}
+        # The long conversation runs on the current code's pair, and for the "before" on a pair
+        # that reads the whole session (Rasa's own behaviour).
+        long_mode = "after" if "after" in servers else args.modes[-1]
+        window = current().tracker_window_events
+        whole = None
+        if args.long_turns and window:
+            env = {SWITCH: MODES[long_mode], "TRACKER_WINDOW_EVENTS": "0"}
+            whole = start_pair(stack, work / "whole-session", loans_url, model, env)
+            print(f"[whole session] servers up in {whole.startup_seconds:.1f} s", flush=True)
+        stock = None
+        if stock_model is not None:
+            stock = stack.enter_context(running_stock(stock_model, work))
+            print(f"[stock] server up in {stock.startup_seconds:.1f} s", flush=True)
+            measured["stock"] = {"startup_s": round(stock.startup_seconds, 1), "rest_turns": []}
         for mode, running in servers.items():
             modes[mode]["nlu_parse"] = nlu_latency(running.rasa_url, args.nlu_rounds)
             asyncio.run(concurrent_turns(running.rasa_url, 2, 3, running.sms_outbox))  # warm-up
+        if stock is not None:
+            asyncio.run(stock_turns(stock.url, 2, 6))  # warm-up
         for conversations in args.concurrency:
             turns = args.single_turns if conversations == 1 else args.turns
             for mode, running in servers.items():
@@ -218,10 +214,48 @@ def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, di
                     flush=True,
                 )
                 modes[mode]["rest_turns"].append(row)
+            if stock is not None:
+                # As many turns per conversation as ours, the three of verifying included.
+                cpu_before_stock = cpu_seconds(stock.pid)
+                row = asyncio.run(stock_turns(stock.url, conversations, turns + 3))
+                row["cpu_ms_per_turn"] = {
+                    "rasa": round(
+                        (cpu_seconds(stock.pid) - cpu_before_stock) / row["count"] * 1000, 1
+                    )
+                }
+                print(
+                    f"[stock] {conversations} conversations: {row['turns_per_s']} turns/s, "
+                    f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms",
+                    flush=True,
+                )
+                measured["stock"]["rest_turns"].append(row)
         for mode, running in servers.items():
             modes[mode]["memory"] = {
                 "rasa": memory_mb(running.rasa_pid),
                 "actions": memory_mb(running.actions_pid),
+            }
+        if stock is not None:
+            measured["stock"]["memory"] = {"rasa": memory_mb(stock.pid)}
+        if args.long_turns:
+            pairs = {window_label(window): servers[long_mode]}
+            if whole is not None:
+                pairs[window_label(0)] = whole
+            print(f"long conversation of {args.long_turns} turns…", flush=True)
+            runs = long_conversations(
+                {label: (pair.rasa_url, pair.sms_outbox) for label, pair in pairs.items()},
+                args.long_turns,
+            )
+            for label, run in runs.items():
+                print(f"[{label}] by turn: {run['buckets']}", flush=True)
+            measured["long_conversation"] = {
+                "mode": long_mode,
+                "window_events": window,
+                "runs": runs,
+                # Peak memory of each Rasa server after the long conversation.
+                "rasa_memory": {label: memory_mb(pair.rasa_pid) for label, pair in pairs.items()},
+                "startup_s": {
+                    label: round(pair.startup_seconds, 1) for label, pair in pairs.items()
+                },
             }
         if args.profile_turns:
             # One processor in this process, the same action server; only the check differs.
@@ -238,10 +272,32 @@ def measure_modes(work: Path, loans_url: str, model: Path, args) -> dict[str, di
                 servers[last].sms_outbox,
                 turns=args.profile_turns,
             )
-            for mode, measured in stages.items():
-                modes[mode]["stages"] = measured
-                print(f"[{mode}] ms per turn: {measured['ms_per_turn']}", flush=True)
-    return modes
+            for mode, stage_times in stages.items():
+                modes[mode]["stages"] = stage_times
+                print(f"[{mode}] ms per turn: {stage_times['ms_per_turn']}", flush=True)
+    return measured
+
+
+def add_comparisons(result: dict) -> None:
+    """Our turns/s as a multiple of stock Rasa's, row by row, and the issue's targets."""
+    stock = result.get("stock")
+    for measured in result["modes"].values():
+        if stock:
+            ratios = throughput_vs_stock(measured["rest_turns"], stock["rest_turns"])
+            for row in measured["rest_turns"]:
+                row["turns_per_s_vs_stock"] = ratios[row["conversations"]]
+    long = result.get("long_conversation")
+    target_mode = long["mode"] if long else ("after" if "after" in result["modes"] else None)
+    target_mode = target_mode or list(result["modes"])[-1]
+    growth = long["runs"].get(window_label(long["window_events"])) if long else None
+    result["targets"] = {
+        "mode": target_mode,
+        "checks": target_checks(
+            result["modes"][target_mode]["rest_turns"],
+            stock["rest_turns"] if stock else None,
+            growth,
+        ),
+    }
 
 
 def yaml_action_url(endpoints: Path) -> str:
@@ -356,16 +412,27 @@ def to_markdown(result: dict) -> str:
         )
         + ".",
     ]
-    lines += ["", "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    stock = result.get("stock")
+    if stock:
+        lines += ["", *stock_markdown(result)]
+    if result.get("targets"):
+        lines += ["", *targets_markdown(result["targets"])]
+    columns = [*names, "stock Rasa"] if stock else names
+    lines += ["", "| | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     lines.append(
-        "| start-up of both servers, s | "
+        "| start-up, s (ours: both servers; stock: its Rasa server) | "
         + " | ".join(str(modes[m]["startup_s"]) for m in names)
+        + (f" | {stock['startup_s']}" if stock else "")
         + " |"
     )
     for server in ("rasa", "actions"):
+        stock_cell = (
+            stock["memory"]["rasa"]["peak_rss_mb"] if stock and server == "rasa" else "none"
+        )
         lines.append(
             f"| peak memory (VmHWM) of the {server} server, MB | "
             + " | ".join(str(modes[m]["memory"][server]["peak_rss_mb"]) for m in names)
+            + (f" | {stock_cell}" if stock else "")
             + " |"
         )
     training = result["training"]
@@ -407,7 +474,11 @@ def to_markdown(result: dict) -> str:
             + ", ".join(f"[{m}](profile-{m}.txt)" for m in staged)
             + ".",
         ]
-    lines += ["", "![latency](latency.png)", "", "![stages](stages.png)"]
+    if "long_conversation" in result:
+        lines += ["", *long_markdown(result["long_conversation"])]
+    lines += ["", "![latency](latency.png)"]
+    if staged:  # stages.png is drawn only with a stage profile
+        lines += ["", "![stages](stages.png)"]
     return "\n".join(lines) + "\n"
 
 
@@ -430,6 +501,15 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     parser.add_argument("--random-customers", type=int, default=1000)
     parser.add_argument("--skip-training", action="store_true", help="do not time a training")
+    parser.add_argument(
+        "--long-turns",
+        type=int,
+        default=300,
+        help="questions of the long conversation, windowed and whole session (0: none)",
+    )
+    parser.add_argument(
+        "--no-stock", action="store_true", help="without the stock Rasa anchor (rasa init)"
+    )
     args = parser.parse_args()
 
     started_at = datetime.now(timezone.utc)
@@ -454,8 +534,14 @@ def main() -> None:
         with session_scope(loans_url) as session:
             reset_demo_customers(session, today_in_china())
             add_random_customers(session, args.random_customers, today_in_china())
-        result["modes"] = measure_modes(work, loans_url, model, args)
+        stock_model = None
+        if not args.no_stock:
+            result["stock_project"] = prepare_stock_bot()
+            stock_model = result["stock_project"].pop("model")
+            result["stock_project"]["model"] = stock_model.name
+        result.update(measure_modes(work, loans_url, model, args, stock_model))
     result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    add_comparisons(result)
 
     out = RESULTS / started_at.strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=True)
@@ -469,6 +555,8 @@ def main() -> None:
     )
     latency_plot(result, out / "latency.png")
     stages_plot(result, out / "stages.png")
+    if "long_conversation" in result:
+        length_plot(result["long_conversation"]["runs"], out / "length.png")
     markdown = to_markdown(result)
     (out / "report.md").write_text(markdown, encoding="utf-8")
     print(markdown)

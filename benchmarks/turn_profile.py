@@ -60,7 +60,7 @@ def outbox_lines(outbox: Path) -> int:
 # (stage, class path, method, is coroutine); nested stages are listed after their parent.
 STAGES: list[tuple[str, str, str, bool]] = [
     ("turn", "rasa.core.processor.MessageProcessor", "handle_message", True),
-    ("tracker store read", "rasa.core.tracker_store.SQLTrackerStore", "_retrieve", True),
+    ("tracker store read", "persistence.tracker_store.UrlSQLTrackerStore", "retrieve", True),
     ("NLU", "rasa.core.processor.MessageProcessor", "parse_message", True),
     (
         "policy prediction",
@@ -135,13 +135,14 @@ def stage_timers() -> Iterator[dict[str, float]]:
 
 def load_agent(model: Path, action_url: str, tracker_db: Path, action_token: str | None = None):
     from rasa.core.agent import Agent
-    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
+
+    from persistence.tracker_store import UrlSQLTrackerStore
 
     # The action server refuses calls without its secret (action_server/).
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url, token=action_token))
-    # The project's store is this class configured by TRACKER_DB_URL; here, a file of its own.
-    store = SQLTrackerStore(domain=agent.domain, dialect="sqlite", db=str(tracker_db))
+    # The project's store (endpoints.yml), on a file of its own.
+    store = UrlSQLTrackerStore(domain=agent.domain, url=f"sqlite:///{tracker_db}")
     agent.tracker_store = agent.processor.tracker_store = store
     return agent
 

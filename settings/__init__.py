@@ -180,6 +180,14 @@ class Settings(BaseSettings):
         "a secret mixed into every stored code hash (set it in production, the "
         "same on every action server)",
     )
+    tracker_window_events: int = _field(
+        120,
+        "TRACKER_WINDOW_EVENTS",
+        ASSISTANT,
+        "how many of a conversation's latest events a turn reads (about 12 turns; the slots, the "
+        "form and a person's takeover carry over from before); `0` reads the whole session",
+        "`120`",
+    )
     rasa_action_schema_cache: bool = _field(
         True,
         "RASA_ACTION_SCHEMA_CACHE",

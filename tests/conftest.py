@@ -200,7 +200,10 @@ def servers(tmp_path_factory, today, fake_wechat_api) -> Iterator[Servers]:
                       .replace("codes_per_hour: 5 ", "codes_per_hour: 10000 "),
                       encoding="utf-8")
     # WeChat in safe mode here; tests/test_wechat.py starts a plain-mode server of its own.
-    env = {"LOAN_POLICY_PATH": str(policy), **wechat_env(fake_wechat_api.base_url, WECHAT_AES_KEY)}
+    # A window of a few turns (the default is about twelve), so that every longer conversation
+    # here is also a test of reading conversations windowed (persistence/tracker_store.py).
+    env = {"LOAN_POLICY_PATH": str(policy), "TRACKER_WINDOW_EVENTS": "60",
+           **wechat_env(fake_wechat_api.base_url, WECHAT_AES_KEY)}
     with running_servers(work, loans_url, extra_env=env) as running:
         yield Servers(running)
 
