@@ -6,9 +6,10 @@ wechatpy's client is synchronous: callers on an event loop run it in a thread.""
 from wechatpy import WeChatClient
 from wechatpy.session.memorystorage import MemoryStorage
 
-from settings import current
+from settings import Settings, current
 
-DEFAULT_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
+# WeChat's own API, unless WECHAT_API_BASE_URL points elsewhere (the tests' fake): one spelling.
+DEFAULT_API_BASE: str = Settings.__fields__["wechat_api_base_url"].default
 
 
 class ConfiguredWeChatClient(WeChatClient):
