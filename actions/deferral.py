@@ -81,6 +81,14 @@ class ActionAskDeferralMonths(BankAction):
         return []
 
 
+def deferral_fields(tracker: Tracker) -> dict[str, Any]:
+    """What the customer confirms and what is stored: the same two answers."""
+    return {
+        "months": int(tracker.get_slot("deferral_months")),
+        "reason": tracker.get_slot("deferral_reason"),
+    }
+
+
 class ActionAskDeferralConfirmation(ConfirmationAsk):
     form = "deferral_form"
     response = "utter_deferral_summary"
@@ -88,10 +96,7 @@ class ActionAskDeferralConfirmation(ConfirmationAsk):
     def summary_values(
         self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
     ) -> dict[str, Any]:
-        return {
-            "months": int(tracker.get_slot("deferral_months")),
-            "reason": tracker.get_slot("deferral_reason"),
-        }
+        return deferral_fields(tracker)
 
 
 class ActionSubmitDeferral(RequestSubmitter):
@@ -103,10 +108,7 @@ class ActionSubmitDeferral(RequestSubmitter):
     def record_fields(
         self, tracker: Tracker, loan: LoanSnapshot, policy: BankRules
     ) -> dict[str, Any]:
-        return {
-            "months": int(tracker.get_slot("deferral_months")),
-            "reason": tracker.get_slot("deferral_reason"),
-        }
+        return deferral_fields(tracker)
 
     def confirm(self, dispatcher, reference, fields, loan, policy) -> None:
         dispatcher.utter_message(

@@ -30,9 +30,8 @@ from sqlalchemy.engine import make_url
 
 from settings import current as current_settings
 
-# Events that carry state across the window's start; the latest of each kind (per slot for
-# slots) is replayed before the window. A restart or a reset of all slots ends what came before.
-STATE_KINDS = ("slot", "active_loop", "pause", "resume")
+# The latest slot values, form and pause are replayed before the window (_windowed_rows);
+# a restart or a reset of all slots ends what came before it.
 CLEAN_SLATE = ("restart", "reset_slots")
 STORED = "_events_already_stored"  # on a windowed tracker: how many of its events are stored
 # Declared once on Rasa's table (every store shares its metadata): a new database gets it

@@ -33,21 +33,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# The packages that run in production and may send a response or produce an intent.
-RUNTIME_PACKAGES = (
-    "actions",
-    "action_server",
-    "bank_nlu",
-    "channels",
-    "console",
-    "dialogue",
-    "gateways",
-    "launcher",
-    "loandb",
-    "overdue",
-    "persistence",
-    "reminders",
-    "sms",
+# The packages that run in production and may send a response or produce an intent: every
+# package of the project but those that only test, measure or configure it (so a new one counts).
+NOT_RUNTIME = {"benchmarks", "evaluation", "settings", "tests", "tools"}
+RUNTIME_PACKAGES = tuple(
+    sorted(
+        path.name
+        for path in ROOT.iterdir()
+        if (path / "__init__.py").exists() and path.name not in NOT_RUNTIME
+    )
 )
 UNUSED_RESPONSE = re.compile(r"The utterance '(?P<name>[^']+)' is not used in any story or rule\.")
 NO_EXAMPLES = re.compile(
