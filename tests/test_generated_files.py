@@ -61,8 +61,10 @@ def test_an_edited_example_makes_politeness_stale(tmp_path):
     # The other way a generated file goes stale: its sources change and it is not regenerated.
     nlu = tmp_path / "nlu"
     shutil.copytree(NLU, nlu)
-    greet = nlu / "greet.yml"
-    # Two new examples: one of every two gets a wrapper, whichever place they take.
-    greet.write_text(greet.read_text(encoding="utf-8") + "    - 您好呀小邮同学\n    - 小邮同学在吗\n",
-                     encoding="utf-8")
+    penalty = nlu / "ask_penalty.yml"
+    # Twelve new examples: one of every four gets a wrapper and one of every six a courtesy frame,
+    # whichever places they take; not every wrapper is one the normaliser takes off again.
+    penalty.write_text(penalty.read_text(encoding="utf-8")
+                       + "".join(f"    - 第{n}个月的罚息是怎么算出来的\n" for n in "一二三四五六七八九十两百"),
+                       encoding="utf-8")
     assert check("politeness", "--data", str(nlu)).returncode == 1

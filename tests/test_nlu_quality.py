@@ -14,14 +14,15 @@ from launcher import ROOT
 
 pytestmark = pytest.mark.server
 
-# bin/evaluate measured, on two trainings of the same pipeline a few examples apart: macro-F1
-# 0.929 / 0.923 held-out, 0.902 / 0.889 typed, 0.926 / 0.925 voice; entity F1 0.877 / 0.874
-# held-out, 0.880 / 0.878 typed (README, "Measured NLU quality"). Retraining moves the typed
-# set by over a point, so the floors sit about two points below the lower figure.
-MIN_MACRO_F1 = {"held-out": 0.90, "independent typed": 0.87, "voice-style": 0.90}
-MIN_ENTITY_F1 = {"held-out": 0.85, "independent typed": 0.86}
-# Typos and filler around the request cost the independent typed set 2.1-2.9 points there.
-MAX_DROP_ON_A_COPY = 0.04
+# bin/evaluate measured, on four trainings of the blended pipeline a few examples or epochs apart:
+# macro-F1 0.962-0.970 held-out, 0.955-0.958 typed, 0.968-0.975 voice; entity F1 0.872 held-out,
+# 0.886-0.888 typed (README, "Measured NLU quality"). The floors sit about two points below the
+# lowest intent figure, one below the lowest entity figure, for retraining noise.
+MIN_MACRO_F1 = {"held-out": 0.94, "independent typed": 0.935, "voice-style": 0.95}
+MIN_ENTITY_F1 = {"held-out": 0.86, "independent typed": 0.875}
+# Typos and filler around the request cost the independent typed set 1.2-2.2 points there; the
+# issue's limit is 3.
+MAX_DROP_ON_A_COPY = 0.03
 
 
 @pytest.fixture(scope="module")

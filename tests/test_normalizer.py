@@ -98,3 +98,56 @@ def test_spelled_out_abbreviations_keep_entity_offsets():
     text = example.get("text")
     assert text == "信用卡月底还3000"
     assert [text[e["start"]:e["end"]] for e in example.get("entities")] == ["月底", "3000"]
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("88", "拜拜"), ("886", "拜拜"), (" 88 ", "拜拜"), ("3Q", "谢谢"), ("白白", "拜拜"),
+        ("我还了88", "我还了88"),  # beside other words 88 is a sum
+        ("8866", "8866"),  # four digits are an ID or phone tail
+    ],
+)
+def test_whole_message_shorthand_becomes_its_word(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("嗯那个…请问302X", "302X"),
+        ("额，6个月呢？", "6个月呢?"),
+        ("麻烦问一下，信用卡那笔", "信用卡那笔"),
+        ("嗯嗯，好的", "好的"),
+        ("emmm 我想问下罚息怎么算", "罚息怎么算"),
+        ("那个 那个 我想延期", "我想延期"),
+        ("  嗯，在吗", "在吗"),
+        # Words that begin like a filler are words.
+        ("额度还有多少", "额度还有多少"),
+        ("这个月能延期吗", "这个月能延期吗"),
+        ("那个月的账单", "那个月的账单"),
+        # Filler alone is the message: 嗯 is a yes.
+        ("嗯", "嗯"), ("嗯嗯", "嗯嗯"), ("嗯，", "嗯,"), ("请问", "请问"), ("啊啊啊", "啊啊啊"),
+    ],
+)
+def test_leading_filler_is_taken_off(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_test_sets_are_compared_as_typed():
+    # The leak check's form: a filler-wrapped copy of a training message is not the message.
+    assert normalize("嗯，好的", expand=False) == "嗯,好的"
+    assert normalize("88", expand=False) == "88"
+
+
+def test_entities_after_a_filler_stay_on_their_words():
+    message = Message.build(
+        text="嗯那个…我想月底还３０００",
+        intent="promise_to_pay",
+        entities=[{"start": 6, "end": 8, "value": "月底", "entity": "date"},
+                  {"start": 9, "end": 13, "value": "３０００", "entity": "amount"}],
+    )
+    example = ChineseTextNormalizer().process_training_data(TrainingData([message])).training_examples[0]
+    text = example.get("text")
+    assert text == "我想月底还3000"
+    assert [text[e["start"]:e["end"]] for e in example.get("entities")] == ["月底", "3000"]

@@ -5,7 +5,8 @@ labelled with the example's own intent.
 Wrapped alike across all intents, these words stop carrying a signal. Without them the model
 read "你好，罚息怎么算，谢谢" as a greeting, "…，谢谢" after a "no" as a thank-you, and a
 hesitant "那个…" before anything as out of scope. The wrappers differ from the evaluation's
-filler copy (evaluation/perturb.py), and a wrapped example that happens to be a message of
+filler copy (evaluation/perturb.py); a wrapper the normaliser takes off again (嗯，…, 请问)
+teaches nothing and is skipped; and a wrapped example that happens to be a message of
 a test set (tests/data/, once normalised) is dropped, so the report still measures generalisation.
 Deterministic: rerun after editing data/nlu. ``--check`` writes nothing: it exits 1 when
 politeness.yml is not what the examples make (tests/test_generated_files.py runs it).
@@ -185,6 +186,8 @@ def augmented(data: Path, heldout: set[str]) -> dict[str, list[str]]:
             before, after = wrappers[(index + len(intent)) % len(wrappers)]
             # Entity annotations stay valid: text is only added around the example.
             text = wrap(example, before, after)
+            if normalize(plain_text(text)) == normalize(plain_text(example)):
+                continue  # the normaliser takes this wrapper off again (嗯，…): nothing to learn
             if text not in seen and normalize(plain_text(text), expand=False) not in heldout:
                 seen.add(text)
                 out.setdefault(intent, []).append(text)
