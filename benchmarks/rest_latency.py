@@ -22,8 +22,9 @@ as ours in the same run; our turns/s are also given as a multiple of its.
 
 Each turn of the REST benchmark is a verified customer asking what they owe, the penalty,
 the credit impact or how to repay, so the action server reads the loan database every turn.
-The measurements run twice, "before" with Rasa's own check of action answers
-(RASA_ACTION_SCHEMA_CACHE=0, see dialogue/action_calls.py) and "after" with the cached one.
+The measurements run twice, "before" with Rasa's own check of action answers and its own
+loading of DIET (RASA_ACTION_SCHEMA_CACHE=0 RASA_FAST_MODEL_LOAD=0, see dialogue/action_calls.py
+and bank_nlu/model_loading.py) and "after" with ours.
 """
 
 import argparse
@@ -41,6 +42,7 @@ from pathlib import Path
 
 import requests
 
+from bank_nlu.model_loading import SWITCH as MODEL_LOAD_SWITCH
 from benchmarks.long_conversation import length_plot, long_conversations
 from benchmarks.long_conversation import to_markdown as long_markdown
 from benchmarks.measure import cpu_seconds, machine_stamp, memory_mb, summary_ms
@@ -81,7 +83,11 @@ NLU_TEXTS = [
     "今天天气怎么样",
     "身份证后四位3021，手机尾号8866",
 ]
-MODES = {"before": "0", "after": "1"}  # the value of RASA_ACTION_SCHEMA_CACHE
+# "before": Rasa's own check of action answers and its own loading of DIET; "after": ours.
+MODES = {
+    "before": {SWITCH: "0", MODEL_LOAD_SWITCH: "0"},
+    "after": {SWITCH: "1", MODEL_LOAD_SWITCH: "1"},
+}
 
 
 async def concurrent_turns(
@@ -174,7 +180,7 @@ def measure_modes(
     with ExitStack() as stack:
         servers = {}
         for mode in args.modes:
-            servers[mode] = start_pair(stack, work / mode, loans_url, model, {SWITCH: MODES[mode]})
+            servers[mode] = start_pair(stack, work / mode, loans_url, model, MODES[mode])
             print(f"[{mode}] servers up in {servers[mode].startup_seconds:.1f} s", flush=True)
             modes[mode] = {"startup_s": round(servers[mode].startup_seconds, 1), "rest_turns": []}
         # The long conversation runs on the current code's pair, and for the "before" on a pair
@@ -183,7 +189,7 @@ def measure_modes(
         window = current().tracker_window_events
         whole = None
         if args.long_turns and window:
-            env = {SWITCH: MODES[long_mode], "TRACKER_WINDOW_EVENTS": "0"}
+            env = {**MODES[long_mode], "TRACKER_WINDOW_EVENTS": "0"}
             whole = start_pair(stack, work / "whole-session", loans_url, model, env)
             print(f"[whole session] servers up in {whole.startup_seconds:.1f} s", flush=True)
         stock = None
@@ -372,8 +378,10 @@ def to_markdown(result: dict) -> str:
         ),
         "",
         (
-            "before: Rasa's own check of every action answer (schema re-checked each call); "
-            "after: the check with the schema checked once (dialogue/action_calls.py)."
+            "before: Rasa's own check of every action answer (schema re-checked each call) and "
+            "its own loading of DIET (a one-step training first); after: the check with the "
+            "schema checked once (dialogue/action_calls.py) and DIET's weights restored as its "
+            "layers are built (bank_nlu/model_loading.py)."
         ),
         "",
         "| measurement | "

@@ -196,6 +196,14 @@ class Settings(BaseSettings):
         "schema again (slow; for comparison in benchmarks)",
         "`1`",
     )
+    rasa_fast_model_load: bool = _field(
+        True,
+        "RASA_FAST_MODEL_LOAD",
+        ASSISTANT,
+        "`0` makes Rasa load DIET its own way again, by training it one step first (about 15 s "
+        "and 500 MB more; for comparison in benchmarks)",
+        "`1`",
+    )
 
     # The WeChat Official Account
     wechat_token: str = _field(
