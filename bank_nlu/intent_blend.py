@@ -11,6 +11,7 @@ a model file runs no code.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from itertools import pairwise
 from typing import Any
 
@@ -57,6 +58,43 @@ def _inputs(messages: list[Message]) -> tuple[list[str], list[str]]:
     return texts, tokens
 
 
+class _Scorer:
+    """The regression's probabilities, computed over a message's own few n-grams: the sums
+    sklearn's transform and predict_proba make, without their per-call cost (2.3 ms of a
+    7 ms parse). Multinomial only: with two intents sklearn's own path answers."""
+
+    def __init__(
+        self, chars: TfidfVectorizer, words: TfidfVectorizer, regression: LogisticRegression
+    ) -> None:
+        self._parts = [
+            (chars.build_analyzer(), chars.vocabulary_, chars.idf_, 0),
+            (words.build_analyzer(), words.vocabulary_, words.idf_, len(chars.idf_)),
+        ]
+        self._coef = regression.coef_
+        self._intercept = regression.intercept_
+
+    def probabilities(self, text: str, tokens: str) -> np.ndarray:
+        decision = self._intercept.astype(float)
+        for (analyze, vocabulary, idf, offset), document in zip(
+            self._parts, (text, tokens), strict=True
+        ):
+            counts = Counter(
+                index for gram in analyze(document) if (index := vocabulary.get(gram)) is not None
+            )
+            if not counts:
+                continue
+            columns = np.fromiter(counts, dtype=int, count=len(counts))
+            values = (1 + np.log(np.fromiter(counts.values(), dtype=float))) * idf[columns]
+            values /= np.linalg.norm(values)
+            decision += self._coef[:, columns + offset] @ values
+        exponentials = np.exp(decision - decision.max())
+        return exponentials / exponentials.sum()
+
+
+def _scorer_for(model: tuple | None) -> _Scorer | None:
+    return _Scorer(*model) if model is not None and len(model[2].classes_) > 2 else None
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class BlendedIntentClassifier(GraphComponent, IntentClassifier):
     """Put it after DIETClassifier and before FallbackClassifier, which then reads the blend."""
@@ -77,6 +115,7 @@ class BlendedIntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
+        self._scorer = _scorer_for(model)
 
     @classmethod
     def create(
@@ -98,6 +137,7 @@ class BlendedIntentClassifier(GraphComponent, IntentClassifier):
         regression = LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"])
         regression.fit(features, [e.get(INTENT) for e in examples])
         self._model = (chars, words, regression)
+        self._scorer = _scorer_for(self._model)
         self._persist()
         return self._resource
 
@@ -153,8 +193,13 @@ class BlendedIntentClassifier(GraphComponent, IntentClassifier):
             return messages
         chars, words, regression = self._model
         texts, tokens = _inputs(messages)
-        features = hstack([chars.transform(texts), words.transform(tokens)]).tocsr()
-        probabilities = regression.predict_proba(features)
+        if self._scorer is not None:
+            probabilities = [
+                self._scorer.probabilities(t, w) for t, w in zip(texts, tokens, strict=True)
+            ]
+        else:
+            features = hstack([chars.transform(texts), words.transform(tokens)]).tocsr()
+            probabilities = regression.predict_proba(features)
         weight = self._config["weight"]
         for message, row in zip(messages, probabilities, strict=True):
             learned = {r["name"]: r["confidence"] for r in message.get(INTENT_RANKING_KEY) or []}

@@ -113,3 +113,16 @@ def test_one_intent_trains_nothing_and_leaves_diet_alone(storage):
     loaded = BlendedIntentClassifier.load({}, storage, resource, _context())
     message = loaded.process([_message("你好", {"greet": 0.7, "thank": 0.3})])[0]
     assert message.get("intent") == {"name": "greet", "confidence": 0.7}
+
+
+@pytest.mark.parametrize("text", ["请问罚息怎么算的呢", "我想延期还款", "你好呀", "", "完全没见过的话ABC 123"])
+def test_the_quick_scores_are_sklearns(trained, text):
+    from scipy.sparse import hstack
+
+    from bank_nlu.intent_blend import _Scorer
+    chars, words, regression = trained._model
+    message = _message(text)
+    tokens = "\x1f".join(token.text for token in message.get("text_tokens") or [])
+    expected = regression.predict_proba(
+        hstack([chars.transform([text]), words.transform([tokens])]).tocsr())[0]
+    assert _Scorer(chars, words, regression).probabilities(text, tokens) == pytest.approx(expected, abs=1e-9)
