@@ -38,11 +38,15 @@ def load_for_prediction(
     **kwargs: Any,
 ) -> RasaModel:
     """``RasaModel.load`` for a model that only predicts; Rasa's own for fine-tuning."""
-    if finetune_mode or predict_data_example is None:
+
+    def rasa_way() -> RasaModel:
         return _RASA_LOAD(
             cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
             *args, **kwargs,
         )  # fmt: skip
+
+    if finetune_mode or predict_data_example is None:
+        return rasa_way()
     model = cls(*args, **kwargs)
     status = model.load_weights(model_file_name)
     eager = model._run_eagerly
@@ -53,10 +57,7 @@ def load_for_prediction(
     except (AssertionError, ValueError) as error:
         logger.warning("Loading %s the quick way failed (%s): Rasa's way", cls.__name__, error)
         status.expect_partial()  # this half-built model is dropped: no warning for its values
-        return _RASA_LOAD(
-            cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
-            *args, **kwargs,
-        )  # fmt: skip
+        return rasa_way()
     finally:
         model._run_eagerly = eager
     status.expect_partial()  # the optimizer's saved slots are for training only
